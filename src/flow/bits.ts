@@ -24,6 +24,7 @@ export function wholeField(field: FieldDef): Subfield {
 
 /** Reads `nbits` bits starting at field bit `ofs`. */
 export function getBits(words: Uint32Array, field: FieldDef, ofs = 0, nbits = field.nbits): bigint {
+  nbits = storedWidth(field, ofs, nbits);
   let result = 0n;
   let done = 0;
   while (done < nbits) {
@@ -40,6 +41,7 @@ export function getBits(words: Uint32Array, field: FieldDef, ofs = 0, nbits = fi
 
 /** Writes the low `nbits` bits of `value` at field bit `ofs`, leaving the other bits alone. */
 export function setBits(words: Uint32Array, field: FieldDef, value: bigint, ofs = 0, nbits = field.nbits): void {
+  nbits = storedWidth(field, ofs, nbits);
   let done = 0;
   while (done < nbits) {
     const abs = field.shift + ofs + done;
@@ -51,6 +53,13 @@ export function setBits(words: Uint32Array, field: FieldDef, value: bigint, ofs 
     words[word] = ((words[word] & ~m) | ((chunk << bit) & m)) >>> 0;
     done += take;
   }
+}
+
+/** The part of [ofs, ofs+nbits) that the key stores (see FieldDef.storedBits); bits above it read as zero. */
+function storedWidth(field: FieldDef, ofs: number, nbits: number): number {
+  const stored = field.storedBits;
+  if (stored === undefined || ofs + nbits <= stored) return nbits;
+  return Math.max(0, stored - ofs);
 }
 
 /** Fast read of a field of at most 32 bits that sits in one word. */

@@ -79,6 +79,12 @@ export interface FieldDef {
   readonly significant?: bigint;
   /** Extra key bits a match on this field pins, as (word, mask, value) triples: dl_vlan pins CFI=1. */
   readonly implied?: readonly ImpliedBits[];
+  /**
+   * How many of the field's bits the key stores, when fewer than `nbits`. arp_op is 16 bits wide on the wire and in
+   * NXM (`load:2->NXM_OF_ARP_OP[]` is a 16-bit load) but OVS keeps it in nw_proto's 8 bits; higher bits read as zero
+   * and writes to them are dropped.
+   */
+  readonly storedBits?: number;
 }
 
 export interface ImpliedBits {
@@ -101,6 +107,7 @@ interface Spec {
   format?: FieldFormat;
   significant?: bigint;
   implied?: ImpliedBits[];
+  storedBits?: number;
 }
 
 function def(s: Spec): FieldDef {
@@ -118,10 +125,15 @@ function def(s: Spec): FieldDef {
     format: s.format ?? 'hex',
     significant: s.significant,
     implied: s.implied,
+    storedBits: s.storedBits,
   };
 }
 
 const VLAN_PRESENT: ImpliedBits = { word: W.DL_TYPE_VLAN, mask: 0x1000, value: 0x1000 };
+// ICMP type/code are 8-bit fields stored in the 16-bit tp_src/tp_dst; OVS matches the whole 16 bits, so the upper
+// byte is pinned to zero too.
+const TP_SRC_HIGH_ZERO: ImpliedBits = { word: W.TP, mask: 0xff000000, value: 0 };
+const TP_DST_HIGH_ZERO: ImpliedBits = { word: W.TP, mask: 0x0000ff00, value: 0 };
 
 function regs(): FieldDef[] {
   const out: FieldDef[] = [];
@@ -159,7 +171,7 @@ export const FIELDS: readonly FieldDef[] = [
 
   // Conntrack.
   def({ name: 'ct_state', nxm: 'NXM_NX_CT_STATE', nbits: 8, word: W.CT_STATE_ZONE, shift: 16, writable: false, format: 'ct-state' }),
-  def({ name: 'ct_zone', nxm: 'NXM_NX_CT_ZONE', nbits: 16, word: W.CT_STATE_ZONE, maskable: false, writable: false, format: 'hex' }),
+  def({ name: 'ct_zone', nxm: 'NXM_NX_CT_ZONE', nbits: 16, word: W.CT_STATE_ZONE, maskable: false, writable: false, format: 'decimal' }),
   def({ name: 'ct_mark', nxm: 'NXM_NX_CT_MARK', nbits: 32, word: W.CT_MARK }),
   def({ name: 'ct_label', nxm: 'NXM_NX_CT_LABEL', nbits: 128, word: W.CT_LABEL + 3 }),
   def({ name: 'ct_nw_src', nxm: 'NXM_NX_CT_NW_SRC', nbits: 32, word: W.CT_NW_SRC, writable: false, prereq: Prereq.CT_VALID, format: 'ipv4' }),
@@ -192,7 +204,7 @@ export const FIELDS: readonly FieldDef[] = [
   def({ name: 'nw_ecn', aliases: ['ip_ecn'], nxm: 'NXM_NX_IP_ECN', oxm: 'OXM_OF_IP_ECN', nbits: 2, word: W.NW, shift: 16, maskable: false, prereq: Prereq.IP_ANY, format: 'decimal' }),
   def({ name: 'nw_ttl', nxm: 'NXM_NX_IP_TTL', nbits: 8, word: W.NW, shift: 8, maskable: false, prereq: Prereq.IP_ANY, format: 'decimal' }),
   def({ name: 'nw_frag', aliases: ['ip_frag'], nxm: 'NXM_NX_IP_FRAG', nbits: 2, word: W.NW, shift: 0, writable: false, prereq: Prereq.IP_ANY, format: 'frag' }),
-  def({ name: 'arp_op', nxm: 'NXM_OF_ARP_OP', oxm: 'OXM_OF_ARP_OP', nbits: 16, word: W.NW, shift: 24, maskable: false, prereq: Prereq.ARP, format: 'decimal' }),
+  def({ name: 'arp_op', nxm: 'NXM_OF_ARP_OP', oxm: 'OXM_OF_ARP_OP', nbits: 16, storedBits: 8, word: W.NW, shift: 24, maskable: false, prereq: Prereq.ARP, format: 'decimal' }),
   def({ name: 'arp_spa', nxm: 'NXM_OF_ARP_SPA', oxm: 'OXM_OF_ARP_SPA', nbits: 32, word: W.NW_SRC, prereq: Prereq.ARP, format: 'ipv4' }),
   def({ name: 'arp_tpa', nxm: 'NXM_OF_ARP_TPA', oxm: 'OXM_OF_ARP_TPA', nbits: 32, word: W.NW_DST, prereq: Prereq.ARP, format: 'ipv4' }),
   def({ name: 'arp_sha', nxm: 'NXM_NX_ARP_SHA', oxm: 'OXM_OF_ARP_SHA', nbits: 48, word: W.ARP_SHA + 1, prereq: Prereq.ARP, format: 'ethernet' }),
@@ -206,10 +218,10 @@ export const FIELDS: readonly FieldDef[] = [
   def({ name: 'sctp_src', oxm: 'OXM_OF_SCTP_SRC', nbits: 16, word: W.TP, shift: 16, prereq: Prereq.SCTP, format: 'decimal' }),
   def({ name: 'sctp_dst', oxm: 'OXM_OF_SCTP_DST', nbits: 16, word: W.TP, shift: 0, prereq: Prereq.SCTP, format: 'decimal' }),
   def({ name: 'tcp_flags', nxm: 'NXM_NX_TCP_FLAGS', oxm: 'ONFOXM_ET_TCP_FLAGS', nbits: 12, word: W.TCP_FLAGS, writable: false, prereq: Prereq.TCP, format: 'tcp-flags' }),
-  def({ name: 'icmp_type', nxm: 'NXM_OF_ICMP_TYPE', oxm: 'OXM_OF_ICMPV4_TYPE', nbits: 8, word: W.TP, shift: 16, maskable: false, prereq: Prereq.ICMPV4, format: 'decimal' }),
-  def({ name: 'icmp_code', nxm: 'NXM_OF_ICMP_CODE', oxm: 'OXM_OF_ICMPV4_CODE', nbits: 8, word: W.TP, shift: 0, maskable: false, prereq: Prereq.ICMPV4, format: 'decimal' }),
-  def({ name: 'icmpv6_type', nxm: 'NXM_NX_ICMPV6_TYPE', oxm: 'OXM_OF_ICMPV6_TYPE', nbits: 8, word: W.TP, shift: 16, maskable: false, prereq: Prereq.ICMPV6, format: 'decimal' }),
-  def({ name: 'icmpv6_code', nxm: 'NXM_NX_ICMPV6_CODE', oxm: 'OXM_OF_ICMPV6_CODE', nbits: 8, word: W.TP, shift: 0, maskable: false, prereq: Prereq.ICMPV6, format: 'decimal' }),
+  def({ name: 'icmp_type', nxm: 'NXM_OF_ICMP_TYPE', oxm: 'OXM_OF_ICMPV4_TYPE', nbits: 8, word: W.TP, shift: 16, maskable: false, prereq: Prereq.ICMPV4, format: 'decimal', implied: [TP_SRC_HIGH_ZERO] }),
+  def({ name: 'icmp_code', nxm: 'NXM_OF_ICMP_CODE', oxm: 'OXM_OF_ICMPV4_CODE', nbits: 8, word: W.TP, shift: 0, maskable: false, prereq: Prereq.ICMPV4, format: 'decimal', implied: [TP_DST_HIGH_ZERO] }),
+  def({ name: 'icmpv6_type', nxm: 'NXM_NX_ICMPV6_TYPE', oxm: 'OXM_OF_ICMPV6_TYPE', nbits: 8, word: W.TP, shift: 16, maskable: false, prereq: Prereq.ICMPV6, format: 'decimal', implied: [TP_SRC_HIGH_ZERO] }),
+  def({ name: 'icmpv6_code', nxm: 'NXM_NX_ICMPV6_CODE', oxm: 'OXM_OF_ICMPV6_CODE', nbits: 8, word: W.TP, shift: 0, maskable: false, prereq: Prereq.ICMPV6, format: 'decimal', implied: [TP_DST_HIGH_ZERO] }),
   def({ name: 'nd_target', nxm: 'NXM_NX_ND_TARGET', oxm: 'OXM_OF_IPV6_ND_TARGET', nbits: 128, word: W.ND_TARGET + 3, prereq: Prereq.ND, format: 'ipv6' }),
   def({ name: 'nd_sll', nxm: 'NXM_NX_ND_SLL', oxm: 'OXM_OF_IPV6_ND_SLL', nbits: 48, word: W.ARP_SHA + 1, prereq: Prereq.ND_SOLICIT, format: 'ethernet' }),
   def({ name: 'nd_tll', nxm: 'NXM_NX_ND_TLL', oxm: 'OXM_OF_IPV6_ND_TLL', nbits: 48, word: W.ARP_THA + 1, prereq: Prereq.ND_ADVERT, format: 'ethernet' }),
@@ -235,7 +247,7 @@ export function fieldNamed(name: string): FieldDef {
 
 // Positions sanity: every field's bits lie inside the key. Checked once at load; a bad entry is a programming error.
 for (const f of FIELDS) {
-  const firstWord = f.lastWord - ((f.shift + f.nbits - 1) >> 5);
+  const firstWord = f.lastWord - ((f.shift + (f.storedBits ?? f.nbits) - 1) >> 5);
   if (firstWord < 0 || f.lastWord >= KEY_WORDS) throw new Error(`internal: field ${f.name} outside the key`);
 }
 

@@ -1,0 +1,173 @@
+/**
+ * The commit model: turning the difference between what the packet is (base flow) and what the pipeline wants it to
+ * be (flow) into datapath actions (OVS odp-util.c commit_odp_actions).
+ *
+ * Xlate edits `flow` freely while it runs OpenFlow actions; nothing reaches the datapath action list until something
+ * needs the packet as it stands — an output, a recirculation, conntrack, a packet-in. Then `commitFlow` emits, header
+ * by header in OVS's order (Ethernet, IPv4/IPv6 (+ND) or ARP, L4 ports, ICMP type/code, VLAN, skb_mark), one
+ * `set_masked` per changed header, and makes base equal to flow. A packet rewritten once and output twice therefore
+ * carries the sets once, before the first output.
+ *
+ * Masks follow OVS's commit(): a field takes part in a set only if it differs from base, and then with the bits the
+ * translation recorded for it in the wildcards (set_field/load/move record the bits they write), so a whole-field
+ * rewrite prints as `set(eth(src=…))` and a masked one as `src=…/mask`.
+ *
+ * VLANs: if the tag differs, the old one is popped (its TCI becomes part of the megaflow) and the new one pushed;
+ * `push_vlan.tci` is the on-wire TCI (OVS's "present" CFI bit stripped).
+ *
+ * ARP field rewrites are committed too but make the flow slow-pathed, as in OVS (returns 'action').
+ */
+
+import {
+  ETH_TYPE_ARP,
+  ETH_TYPE_IP,
+  ETH_TYPE_IPV6,
+  FRAG_LATER,
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPPROTO_SCTP,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  KEY_WORDS,
+  VLAN_CFI,
+  W,
+} from '../flow/key-layout.js';
+import type { DpAction, DpHeader } from './dp-actions.js';
+
+/** One field of a datapath header: the key words and bits it occupies. */
+type Seg = readonly [word: number, mask: number];
+type FieldSegs = readonly Seg[];
+
+const ALL = 0xffffffff;
+const mac = (w: number): FieldSegs => [
+  [w, 0xffff],
+  [w + 1, ALL],
+];
+const ip6 = (w: number): FieldSegs => [
+  [w, ALL],
+  [w + 1, ALL],
+  [w + 2, ALL],
+  [w + 3, ALL],
+];
+
+const ETH_FIELDS: readonly FieldSegs[] = [mac(W.DL_SRC), mac(W.DL_DST)];
+const IPV4_FIELDS: readonly FieldSegs[] = [[[W.NW_SRC, ALL]], [[W.NW_DST, ALL]], [[W.NW, 0x00ff0000]], [[W.NW, 0x0000ff00]]];
+const IPV6_FIELDS: readonly FieldSegs[] = [
+  ip6(W.IPV6_SRC),
+  ip6(W.IPV6_DST),
+  [[W.IPV6_LABEL, 0xfffff]],
+  [[W.NW, 0x00ff0000]],
+  [[W.NW, 0x0000ff00]],
+];
+const ND_FIELDS: readonly FieldSegs[] = [ip6(W.ND_TARGET), mac(W.ARP_SHA), mac(W.ARP_THA)];
+const ARP_FIELDS: readonly FieldSegs[] = [
+  [[W.NW_SRC, ALL]],
+  [[W.NW_DST, ALL]],
+  [[W.NW, 0xff000000]],
+  mac(W.ARP_SHA),
+  mac(W.ARP_THA),
+];
+const L4_FIELDS: readonly FieldSegs[] = [[[W.TP, 0xffff0000]], [[W.TP, 0x0000ffff]]];
+const MARK_FIELDS: readonly FieldSegs[] = [[[W.PKT_MARK, ALL]]];
+
+/** The packet's VLAN tag protocol (the key has no TPID): tracked beside flow and base. */
+export interface VlanTpids {
+  flow: number;
+  base: number;
+}
+
+function differs(flow: Uint32Array, base: Uint32Array, segs: FieldSegs): boolean {
+  for (const [w, m] of segs) if (((flow[w] ^ base[w]) & m) !== 0) return true;
+  return false;
+}
+
+/**
+ * Emits a set_masked for `header` if any of `fields` differs; mask = the recorded wildcard bits of each differing
+ * field, plus the differing bits themselves. Copies the set bits into base and ORs the mask into wc.
+ */
+function commitHeader(
+  header: DpHeader,
+  fields: readonly FieldSegs[],
+  flow: Uint32Array,
+  base: Uint32Array,
+  wc: Uint32Array,
+  out: DpAction[],
+  fullMask: boolean,
+): boolean {
+  let key: Uint32Array | null = null;
+  let mask: Uint32Array | null = null;
+  for (const segs of fields) {
+    if (!differs(flow, base, segs)) continue;
+    if (!key || !mask) {
+      key = new Uint32Array(KEY_WORDS);
+      mask = new Uint32Array(KEY_WORDS);
+    }
+    for (const [w, m] of segs) {
+      const bits = fullMask ? m : ((wc[w] | (flow[w] ^ base[w])) & m) >>> 0;
+      mask[w] = (mask[w] | bits) >>> 0;
+    }
+  }
+  if (!key || !mask) return false;
+  for (let w = 0; w < KEY_WORDS; w++) {
+    const m = mask[w];
+    if (m === 0) continue;
+    key[w] = (flow[w] & m) >>> 0;
+    base[w] = ((base[w] & ~m) | key[w]) >>> 0;
+    wc[w] = (wc[w] | m) >>> 0;
+  }
+  out.push({ kind: 'set_masked', header, key, mask });
+  return true;
+}
+
+/**
+ * Brings the packet (base) in line with `flow`, appending datapath actions to `out`. Returns a slow-path reason
+ * ('action') when a rewrite needs the slow path (ARP fields), else null.
+ */
+export function commitFlow(
+  flow: Uint32Array,
+  base: Uint32Array,
+  wc: Uint32Array,
+  tpids: VlanTpids,
+  out: DpAction[],
+): 'action' | null {
+  let slow: 'action' | null = null;
+  commitHeader('eth', ETH_FIELDS, flow, base, wc, out, false);
+
+  const dlType = base[W.DL_TYPE_VLAN] >>> 16;
+  const nwProto = flow[W.NW] >>> 24;
+  if (dlType === ETH_TYPE_IP && nwProto !== 0) {
+    commitHeader('ipv4', IPV4_FIELDS, flow, base, wc, out, false);
+  } else if (dlType === ETH_TYPE_IPV6 && nwProto !== 0) {
+    commitHeader('ipv6', IPV6_FIELDS, flow, base, wc, out, false);
+    if (nwProto === IPPROTO_ICMPV6) commitHeader('nd', ND_FIELDS, flow, base, wc, out, false);
+  } else if (dlType === ETH_TYPE_ARP) {
+    if (commitHeader('arp', ARP_FIELDS, flow, base, wc, out, true)) slow = 'action';
+  }
+
+  if ((dlType === ETH_TYPE_IP || dlType === ETH_TYPE_IPV6) && (base[W.NW] & FRAG_LATER) === 0) {
+    if (nwProto === IPPROTO_TCP) commitHeader('tcp', L4_FIELDS, flow, base, wc, out, false);
+    else if (nwProto === IPPROTO_UDP) commitHeader('udp', L4_FIELDS, flow, base, wc, out, false);
+    else if (nwProto === IPPROTO_SCTP) commitHeader('sctp', L4_FIELDS, flow, base, wc, out, false);
+    else if (nwProto === IPPROTO_ICMP && dlType === ETH_TYPE_IP) commitHeader('icmpv4', L4_FIELDS, flow, base, wc, out, true);
+    else if (nwProto === IPPROTO_ICMPV6 && dlType === ETH_TYPE_IPV6) commitHeader('icmpv6', L4_FIELDS, flow, base, wc, out, true);
+  }
+
+  commitVlan(flow, base, wc, tpids, out);
+  commitHeader('skb_mark', MARK_FIELDS, flow, base, wc, out, false);
+  return slow;
+}
+
+function commitVlan(flow: Uint32Array, base: Uint32Array, wc: Uint32Array, tpids: VlanTpids, out: DpAction[]): void {
+  const ft = flow[W.DL_TYPE_VLAN] & 0xffff;
+  const bt = base[W.DL_TYPE_VLAN] & 0xffff;
+  const fTagged = (ft & VLAN_CFI) !== 0;
+  const bTagged = (bt & VLAN_CFI) !== 0;
+  if (ft === bt && (!fTagged || tpids.flow === tpids.base)) return;
+  if (bTagged) {
+    out.push({ kind: 'pop_vlan' });
+    wc[W.DL_TYPE_VLAN] = (wc[W.DL_TYPE_VLAN] | 0xffff) >>> 0;
+  }
+  if (fTagged) out.push({ kind: 'push_vlan', tpid: tpids.flow, tci: ft & ~VLAN_CFI & 0xffff });
+  base[W.DL_TYPE_VLAN] = ((base[W.DL_TYPE_VLAN] & 0xffff0000) | ft) >>> 0;
+  tpids.base = tpids.flow;
+}
