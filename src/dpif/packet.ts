@@ -1,0 +1,132 @@
+/**
+ * A packet as the datapath holds it (OVS's struct dp_packet): bytes in a buffer with headroom, the layer offsets
+ * extract found, and the metadata that travels with the packet but is not in its bytes.
+ *
+ * Buffers. A `DpPacket` owns one preallocated `Uint8Array`; the frame sits at `start`, after `HEADROOM` spare bytes,
+ * so push_vlan moves only the 12 address bytes back by four instead of shifting the whole frame, and pop_vlan moves
+ * them forward. Nothing is allocated per packet: a replay loads each input frame into the same `DpPacket` (`load`),
+ * and clone() copies into another preallocated one (`copyFrom`).
+ *
+ * Layer offsets are relative to `start`; -1 means absent. They follow OVS's miniflow_extract (see layers.ts) and are
+ * kept up to date by push/pop VLAN, as dp_packet_resize_l2 does, so a set action after a push still finds its header.
+ * `l2Pad` is the Ethernet padding after the IP datagram (frame length minus IP total length), which L4 sizes exclude.
+ */
+
+import { KEY_WORDS } from '../flow/key-layout.js';
+
+/** Spare bytes in front of the frame: room for two VLAN pushes without moving the payload. */
+export const HEADROOM = 64;
+/** Default room for the frame itself: run_ovs.py gives injected packets 2048-byte buffers; jumbo frames fit too. */
+export const DEFAULT_FRAME_CAPACITY = 9216 + 64;
+
+export class DpPacket {
+  buf: Uint8Array;
+  /** Offset of the frame's first byte in `buf`. */
+  start = HEADROOM;
+  /** Frame length in bytes. */
+  len = 0;
+
+  /** MPLS label stack offset (OVS's l2_5_ofs), relative to start; -1 = none. */
+  l2_5 = -1;
+  /** Network header offset; -1 = none (frame shorter than an Ethernet header). */
+  l3 = -1;
+  /** Transport header offset; -1 = none (no IP, or a malformed IP header). */
+  l4 = -1;
+  /** Padding bytes at the end of the frame that are not part of the IP datagram. */
+  l2Pad = 0;
+
+  /**
+   * Metadata the datapath carries with the packet (OVS's pkt_metadata), in flow-key layout so extract can copy the
+   * words straight into the key: in_port, recirc_id, pkt_mark, tunnel, conntrack state. Only the metadata words are
+   * meaningful here; the packet-header words are ignored.
+   */
+  readonly md: Uint32Array = new Uint32Array(KEY_WORDS);
+
+  constructor(capacity = DEFAULT_FRAME_CAPACITY) {
+    this.buf = new Uint8Array(HEADROOM + capacity);
+  }
+
+  /** Room for the frame after `start`. */
+  get capacity(): number {
+    return this.buf.length - HEADROOM;
+  }
+
+  /**
+   * Loads a frame (copied) and resets offsets and metadata. A frame longer than the buffer grows it (once, to a
+   * power of two: jumbo captures are rare, and after the first the buffer fits them all).
+   */
+  load(src: Uint8Array, srcOff: number, len: number): number {
+    if (len > this.capacity) this.grow(len);
+    const n = len;
+    this.start = HEADROOM;
+    copyFrame(src, srcOff, this.buf, HEADROOM, n);
+    this.len = n;
+    this.l2_5 = this.l3 = this.l4 = -1;
+    this.l2Pad = 0;
+    this.md.fill(0);
+    return n;
+  }
+
+  private grow(frameLen: number): void {
+    let size = 1024;
+    while (size < HEADROOM + frameLen + 64) size *= 2;
+    this.buf = new Uint8Array(size);
+  }
+
+  /** Makes this packet an exact copy of `other` (bytes, offsets, metadata): clone(). */
+  copyFrom(other: DpPacket): void {
+    if (other.buf.length > this.buf.length) this.buf = new Uint8Array(other.buf.length);
+    this.start = other.start;
+    this.len = other.len;
+    copyFrame(other.buf, other.start, this.buf, other.start, this.len);
+    this.l2_5 = other.l2_5;
+    this.l3 = other.l3;
+    this.l4 = other.l4;
+    this.l2Pad = other.l2Pad;
+    this.md.set(other.md);
+  }
+
+  /** Bytes of the transport header and payload, padding excluded (OVS's dp_packet_l4_size); 0 without L4. */
+  l4Size(): number {
+    return this.l4 < 0 ? 0 : Math.max(0, this.len - this.l4 - this.l2Pad);
+  }
+
+  /** The frame as a view (allocates the view object: for tests and the slow path). */
+  frame(): Uint8Array {
+    return this.buf.subarray(this.start, this.start + this.len);
+  }
+
+  /**
+   * Opens `n` bytes (n > 0) or closes -n bytes right after the Ethernet addresses, shifting the 12 address bytes and
+   * every layer offset: OVS's dp_packet_resize_l2 for a VLAN push or pop. Returns false (and changes nothing) when
+   * there is no room, which a sane capacity never hits.
+   */
+  resizeL2(n: number): boolean {
+    if (n > 0) {
+      if (this.start < n) {
+        // Out of headroom (more pushes than HEADROOM allows): shift the whole frame forward if it fits.
+        if (this.start + this.len + n > this.buf.length) return false;
+        this.buf.copyWithin(this.start + n, this.start, this.start + this.len);
+        this.start += n;
+      }
+      this.buf.copyWithin(this.start - n, this.start, this.start + 12);
+    } else {
+      this.buf.copyWithin(this.start - n, this.start, this.start + 12);
+    }
+    this.start -= n;
+    this.len += n;
+    if (this.l2_5 >= 0) this.l2_5 += n;
+    if (this.l3 >= 0) this.l3 += n;
+    if (this.l4 >= 0) this.l4 += n;
+    return true;
+  }
+}
+
+/** Byte copy without a subarray view for small frames (the common case); large ones are worth the view. */
+function copyFrame(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number, n: number): void {
+  if (n <= 256) {
+    for (let i = 0; i < n; i++) dst[dstOff + i] = src[srcOff + i];
+  } else {
+    dst.set(src.subarray(srcOff, srcOff + n), dstOff);
+  }
+}
