@@ -12,7 +12,7 @@ import type { BridgeSpec, PortSpec, TopologySpec } from '../io/topology.js';
 import type { Bridge } from '../ofproto/bridge.js';
 import type { PortType } from '../ofproto/port.js';
 import { Switch } from '../ofproto/switch.js';
-import { readFlowFiles } from './flow-files.js';
+import { readFlowFiles, syntaxVersion } from './flow-files.js';
 
 const PORT_TYPES: ReadonlySet<string> = new Set<PortType>(['dummy', 'system', 'internal', 'patch', 'tap', 'vxlan', 'geneve', 'gre', 'stt']);
 
@@ -33,6 +33,7 @@ export function buildSwitch(spec: TopologySpec, opts: BuildOptions = {}): Switch
       macAgingTime: intOption(br, 'mac-aging-time', spec),
       macTableSize: intOption(br, 'mac-table-size', spec),
       forwardBpdu: br.otherConfig['forward-bpdu'] === 'true',
+      flowVersion: syntaxVersion(br.openflowVersion),
     });
     for (const p of br.ports) addPort(sw, bridge, p, spec);
   }

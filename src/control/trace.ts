@@ -80,7 +80,7 @@ export function traceOn(sw: Switch, input: TraceInput, nowMs = 0): TraceReport {
     finalFlow: final === flow ? null : final,
     megaflow: traceMegaflow(key, res.wc, namer),
     datapathActions: formatDpActions(res.dpActions, (dp) => sw.dpPortName(dp)),
-    dropReason: res.dropReason,
+    dropReason: res.drop?.text ?? null,
     error: res.error,
     nodes: res.trace ?? [],
   };

@@ -26,7 +26,7 @@ import type { Port } from '../ofproto/port.js';
 import { commitSideEffects } from '../ofproto/side-effects.js';
 import type { Switch } from '../ofproto/switch.js';
 import { xlate } from '../ofproto/xlate.js';
-import type { XlateResult } from '../ofproto/xlate-types.js';
+import type { XlateDrop, XlateDropKind, XlateResult } from '../ofproto/xlate-types.js';
 import { DpExecutor, EXEC_DROP_NAMES, ExecDrop, type DpSink, type DpUserspaceAction } from './execute.js';
 import { extractPacket } from './layers.js';
 import { DpPacket } from './packet.js';
@@ -43,11 +43,14 @@ export interface OutputRef {
 }
 
 export interface DropInfo {
-  /** Bridge the translation started in. */
+  /** The translation's kind of drop, 'datapath' when an action failed on the bytes, 'port' for a bad ingress. */
+  readonly kind: XlateDropKind | 'datapath' | 'port';
+  /** Bridge where it was decided. */
   readonly bridge: string;
-  /** Table and rule (`priority=N`) that decided, when the reason names them. */
+  /** Table and rule (`priority=N`) that decided, when there is one. */
   readonly table?: number;
   readonly rule?: string;
+  /** The reason in words, as counted in `dropReasons`. */
   readonly reason: string;
 }
 
@@ -125,7 +128,7 @@ export class Datapath implements DpSink {
     const bridge = this.sw.bridge(port.bridgeName);
     if (bridge === undefined || port.isPatch) {
       fate.error = `port ${port.name} cannot receive packets`;
-      return this.dropped(port.bridgeName, fate.error);
+      return this.dropped({ kind: 'port', bridge: port.bridgeName, reason: fate.error });
     }
     const pkt = this.pkt;
     pkt.load(frame, off, len);
@@ -143,17 +146,17 @@ export class Datapath implements DpSink {
 
     const drop = this.executor.execute(pkt, res.dpActions);
     if (fate.outputs.length === 0 && fate.packetIns === 0) {
-      if (drop !== ExecDrop.NONE) return this.dropped(bridge.name, EXEC_DROP_NAMES[drop]);
-      return this.dropped(res.bridge, res.dropReason ?? 'no output action');
+      if (drop !== ExecDrop.NONE) return this.dropped({ kind: 'datapath', bridge: bridge.name, reason: EXEC_DROP_NAMES[drop] });
+      return this.dropped(dropInfo(res.drop ?? { kind: 'no_output', bridge: res.bridge, text: 'no output action' }));
     }
     if (drop !== ExecDrop.NONE) bump(this.counters.dropReasons, EXEC_DROP_NAMES[drop]);
     return fate;
   }
 
-  private dropped(bridgeName: string, reason: string): PacketFate {
-    this.fate.drop = describeDrop(bridgeName, reason);
+  private dropped(info: DropInfo): PacketFate {
+    this.fate.drop = info;
     this.counters.dropped++;
-    bump(this.counters.dropReasons, reason);
+    bump(this.counters.dropReasons, info.reason);
     return this.fate;
   }
 
@@ -183,14 +186,8 @@ function outerTpid(pkt: DpPacket): number {
   return t === 0x88a8 ? 0x88a8 : 0x8100;
 }
 
-/**
- * Structured drop information from xlate's reason text ("drop rule in table 3 of br0 (priority 10)", "no match in
- * table 0 of br0"). ADAPTER: xlate reports the reason as text only; the table and rule are read back out of it.
- */
-export function describeDrop(bridge: string, reason: string): DropInfo {
-  let m = /^drop rule in table (\d+) of (\S+) \(priority (\d+)\)$/.exec(reason);
-  if (m) return { bridge: m[2], table: Number(m[1]), rule: `priority=${m[3]}`, reason: 'drop rule' };
-  m = /^no match in table (\d+) of (\S+)$/.exec(reason);
-  if (m) return { bridge: m[2], table: Number(m[1]), reason: 'no match' };
-  return { bridge, reason };
+/** A translation's drop as the packet's fate reports it. */
+export function dropInfo(d: XlateDrop): DropInfo {
+  const rule = d.priority === undefined ? undefined : `priority=${d.priority}`;
+  return { kind: d.kind, bridge: d.bridge, table: d.table, rule, reason: d.text };
 }

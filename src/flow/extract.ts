@@ -43,7 +43,8 @@
  *              stored in the TCP_FLAGS word (nothing reads it there except a future nd_options_type field).
  *
  * Which key words extract writes. It sets `W.IN_PORT` from its argument and writes every packet word, from
- * `FIRST_PACKET_WORD` (DL_DST) to the end (TCP_FLAGS), zeroing what the packet does not provide. It does not touch
+ * `FIRST_PACKET_WORD` (DL_DST) to the end, zeroing what the packet does not provide; the inner VLAN slot (VLAN_TCI1)
+ * is always left 0, as OVS's default vlan-limit=1 parses only the outer tag. It does not touch
  * the other metadata words (recirc_id, pkt_mark, ct_*, metadata, registers, tunnel, conj_id): they come from the
  * datapath's packet metadata and are the caller's to fill. Fields OVS extracts that this key has no words for are
  * not extracted: mpls_lse, igmp_group_ip4, nd_reserved, the NSH fields, packet_type (always Ethernet here).

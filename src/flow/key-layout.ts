@@ -15,6 +15,12 @@
  * opcode in nw_proto; ICMP type/code live in tp_src/tp_dst; ND's sll/tll share arp_sha/arp_tha. Matches are
  * therefore interchangeable with OVS's, and prerequisites keep the interpretations apart.
  *
+ * VLANs: OVS's struct flow has two VLAN slots. With the default vlan-limit=1 extract fills only the outer one (the TCI
+ * in DL_TYPE_VLAN); the inner slot, VLAN_TCI1, is filled only by xlate, when push_vlan meets a tagged packet (the old
+ * tag moves down) and emptied by pop_vlan (it moves back up). Unlike the outer slot it keeps its TPID with it, as
+ * OVS's qtag does (tpid << 16 | tci): the outer TPID lives beside the key in xlate, but the inner one has nowhere else
+ * to go. No OpenFlow field reads it (OVS has none either) and extract always leaves it 0.
+ *
  * This file holds positions only. What a field is called, how wide it is, its prerequisites and how it prints live in
  * the field table (fields.ts), the single place a field is defined.
  */
@@ -55,9 +61,10 @@ export const enum W {
   ND_TARGET = 74, // 4 words
   TP = 78, // tp_src << 16 | tp_dst (ICMP: type << 16 | code)
   TCP_FLAGS = 79, // low 12 bits
+  VLAN_TCI1 = 80, // inner VLAN tag: tpid << 16 | tci (VLAN_CFI set when present); only xlate fills it
 }
 
-export const KEY_WORDS = 80;
+export const KEY_WORDS = 81;
 
 /** First word of the packet-header part of the key (everything before is metadata the datapath carries). */
 export const FIRST_PACKET_WORD = W.CONJ_ID + 1;

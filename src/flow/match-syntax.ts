@@ -383,22 +383,12 @@ function clearTos(match: Match, bits: number): void {
   match.key[w] = (match.key[w] & ~(bits << 16)) >>> 0;
 }
 
-/** The field whose key bits a name really sets, where OVS stores several names in one place. */
+/**
+ * The field whose key bits a name really sets, where OVS stores several names in one place. (icmp_type/icmp_code and
+ * arp_op need no entry: the field table places them in tp_src/tp_dst and nw_proto, with the bits they imply.)
+ */
 function storageOf(field: FieldDef): FieldDef {
-  switch (field.name) {
-    case 'in_port_oxm':
-      return F.inPort;
-    case 'arp_op':
-      return F.nwProto;
-    case 'icmp_type':
-    case 'icmpv6_type':
-      return F.tpSrc;
-    case 'icmp_code':
-    case 'icmpv6_code':
-      return F.tpDst;
-    default:
-      return field;
-  }
+  return field.name === 'in_port_oxm' ? F.inPort : field;
 }
 
 function setVlanVidMasked(match: Match, vid: number, mask: number): void {
@@ -465,7 +455,16 @@ function setWild(match: Match, field: FieldDef): void {
       clearTos(match, 0x03);
       return;
     default:
-      match.clear(storageOf(field));
+      clearWithImplied(match, storageOf(field));
+  }
+}
+
+/** Wildcards a field and the bits its exact match implies (icmp_type=* frees all of tp_src, as OVS's mf_set_wild). */
+function clearWithImplied(match: Match, field: FieldDef): void {
+  match.clear(field);
+  for (const imp of field.implied ?? []) {
+    match.mask[imp.word] = (match.mask[imp.word] & ~imp.mask) >>> 0;
+    match.key[imp.word] = (match.key[imp.word] & ~imp.mask) >>> 0;
   }
 }
 

@@ -10,6 +10,7 @@ import { TopologyError } from '../base/errors.js';
 import { OfpPort } from '../flow/key-layout.js';
 import { FlowTables } from './flow-tables.js';
 import { MAC_DEFAULT_AGING_S, MAC_DEFAULT_MAX, MacLearningTable } from './mac-learning.js';
+import type { OfVersion } from './actions/print.js';
 import { Port, type PortConfig } from './port.js';
 import { BridgePortNamer } from './port-namer.js';
 
@@ -28,6 +29,12 @@ export interface BridgeConfig {
   readonly forwardBpdu?: boolean;
   /** Config of the LOCAL port (VLAN settings); defaults to a trunk of all VLANs. */
   readonly local?: Omit<PortConfig, 'name' | 'ofport' | 'type'>;
+  /**
+   * The OpenFlow version the bridge's flows are added with (ovs-ofctl -O): OVS keeps actions as that version's
+   * messages decoded them, so ofproto/trace spells them that way (`set_field:4196->vlan_vid` vs `mod_vlan_vid:100`).
+   * Default OpenFlow10.
+   */
+  readonly flowVersion?: OfVersion;
 }
 
 export class Bridge {
@@ -35,6 +42,7 @@ export class Bridge {
   readonly failMode: FailMode;
   hwaddr: number;
   readonly forwardBpdu: boolean;
+  readonly flowVersion: OfVersion;
   readonly flows = new FlowTables();
   readonly macTable: MacLearningTable;
   private readonly byNumber = new Map<number, Port>();
@@ -49,6 +57,7 @@ export class Bridge {
     this.failMode = cfg.failMode ?? 'secure';
     this.hwaddr = cfg.hwaddr ?? 0;
     this.forwardBpdu = cfg.forwardBpdu ?? false;
+    this.flowVersion = cfg.flowVersion ?? 'OpenFlow10';
     this.macTable = new MacLearningTable(cfg.macAgingTime ?? MAC_DEFAULT_AGING_S, cfg.macTableSize ?? MAC_DEFAULT_MAX);
     this.attach(new Port(this.name, OfpPort.LOCAL, { ...cfg.local, name: this.name, type: 'internal' }));
   }

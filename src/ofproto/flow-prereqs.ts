@@ -3,6 +3,9 @@
  * writing tcp_dst into a UDP packet's key does nothing. The check reads key fields, so it records them in the
  * wildcards like OVS does (dl_type is always exact anyway; nw_proto, the ICMPv6 type, the VLAN present bit and
  * ct_state are recorded here).
+ *
+ * TCP/UDP/SCTP fields also need the packet not to be a later fragment: it carries no L4 header, so OVS treats its
+ * port fields as absent (a `move:` from tcp_dst is skipped there). ICMP fields have no such rule in OVS.
  */
 
 import { Prereq, type FieldDef } from '../flow/fields.js';
@@ -12,6 +15,7 @@ import {
   ETH_TYPE_IP,
   ETH_TYPE_IPV6,
   ETH_TYPE_RARP,
+  FRAG_LATER,
   IPPROTO_ICMP,
   IPPROTO_ICMPV6,
   IPPROTO_SCTP,
@@ -25,6 +29,14 @@ function ipProto(flow: Uint32Array, wc: Uint32Array, dlOk: boolean, proto: numbe
   if (!dlOk) return false;
   wc[W.NW] |= 0xff000000;
   return flow[W.NW] >>> 24 === proto;
+}
+
+/**
+ * A TCP/UDP/SCTP header is present: the protocol matches and the packet is not a later fragment. nw_frag is not
+ * recorded here (as in OVS): translation makes it exact for every IP packet anyway.
+ */
+function l4Proto(flow: Uint32Array, wc: Uint32Array, dlOk: boolean, proto: number): boolean {
+  return ipProto(flow, wc, dlOk, proto) && (flow[W.NW] & FRAG_LATER) === 0;
 }
 
 function icmpv6Type(flow: Uint32Array, wc: Uint32Array, types: readonly number[]): boolean {
@@ -53,11 +65,11 @@ export function prereqsOk(field: FieldDef, flow: Uint32Array, wc: Uint32Array): 
     case Prereq.IP_ANY:
       return ip;
     case Prereq.TCP:
-      return ipProto(flow, wc, ip, IPPROTO_TCP);
+      return l4Proto(flow, wc, ip, IPPROTO_TCP);
     case Prereq.UDP:
-      return ipProto(flow, wc, ip, IPPROTO_UDP);
+      return l4Proto(flow, wc, ip, IPPROTO_UDP);
     case Prereq.SCTP:
-      return ipProto(flow, wc, ip, IPPROTO_SCTP);
+      return l4Proto(flow, wc, ip, IPPROTO_SCTP);
     case Prereq.ICMPV4:
       return ipProto(flow, wc, t === ETH_TYPE_IP, IPPROTO_ICMP);
     case Prereq.ICMPV6:

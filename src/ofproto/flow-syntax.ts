@@ -12,7 +12,8 @@
  * importance, flags, out_port/out_group for selection commands) or match tokens, handed to match-syntax.ts, which
  * also decides what the switch keeps of the match for the OpenFlow version in use. The actions go to
  * actions/parse.ts and are then checked against the finished match (ofpacts_check), including the version
- * restrictions ovs-ofctl applies (reset_counts needs OpenFlow 1.2, mod_nw_src without `ip` only works in 1.0).
+ * restrictions ovs-ofctl applies (reset_counts needs OpenFlow 1.2, mod_nw_src without `ip` only works in 1.0), and
+ * reduced to what the switch receives in that version (OpenFlow 1.0 silently loses write_actions/clear_actions).
  *
  * Files (`parseFlowFile`) follow ovs-ofctl add-flows: `#` starts a comment anywhere on a line, blank lines are
  * skipped, and a bad line stops everything: the error names the file, line and column, and no flow is returned.
@@ -30,13 +31,10 @@ import {
   type OpenFlowVersion,
 } from '../flow/match-syntax.js';
 import { parsePortNumber, type PortNamer } from '../flow/value-syntax.js';
-import {
-  checkActions,
-  parseActions,
-  parseCInteger,
-  parseUnsigned,
-  splitKeyValues,
-} from './actions/parse.js';
+import { checkActions } from './actions/checks.js';
+import { parseCInteger, parseUnsigned } from './actions/numbers.js';
+import { parseActions } from './actions/parse.js';
+import { splitKeyValues } from './actions/tokens.js';
 import { formatActions } from './actions/print.js';
 import type { FlowSpec } from './actions/types.js';
 
@@ -202,6 +200,7 @@ function parseLine(text: string, opts: FlowSyntaxOptions): FlowLine {
   if (actionsText !== undefined) {
     actions = parseActions(actionsText, { namer: opts.namer, column: actionsColumn });
     checkActions(actions, { match, table: tableGiven ? table : undefined, version }, actionsColumn);
+    actions = actionsTheSwitchKeeps(actions, version);
   }
   return {
     table,
@@ -218,6 +217,18 @@ function parseLine(text: string, opts: FlowSyntaxOptions): FlowLine {
     outPort,
     outGroup,
   };
+}
+
+/**
+ * What survives ovs-ofctl's encoding into a flow_mod of `version`: OpenFlow 1.0 has no instructions, so
+ * write_actions and clear_actions are dropped without a word (OVS's 1.0 encoder emits nothing for them); in any
+ * version an empty write_actions() encodes as nothing. The switch runs what it received, so we install the same.
+ */
+function actionsTheSwitchKeeps(actions: FlowSpec['actions'], version: OpenFlowVersion): FlowSpec['actions'] {
+  const dropped = (a: FlowSpec['actions'][number]): boolean =>
+    (a.kind === 'write_actions' && (version === 'OpenFlow10' || a.actions.length === 0)) ||
+    (a.kind === 'clear_actions' && version === 'OpenFlow10');
+  return actions.some(dropped) ? actions.filter((a) => !dropped(a)) : actions;
 }
 
 function unusableFlagMessage(): string {

@@ -12,6 +12,10 @@
  *
  * `generation` changes with every change that could alter a NORMAL translation (new entry, port move, expiry), so
  * megaflows that depended on the table can be revalidated.
+ *
+ * Storage is two-level: VLAN -> Map per VLAN (created on first use), keyed by the 48-bit MAC as a number. A 48-bit MAC
+ * is exact in a double, and keeping the VLAN out of the key means no packing (mac * 4096 + vlan needs 60 bits, which
+ * a double cannot hold exactly once the MAC reaches 2^41: VLANs then collide) and no string keys per packet.
  */
 
 export const MAC_DEFAULT_AGING_S = 300;
@@ -35,7 +39,9 @@ export function isMulticastMac(mac: number): boolean {
 }
 
 export class MacLearningTable {
-  private readonly entries = new Map<number, MacEntry>();
+  /** VLAN -> (MAC -> entry in that VLAN); only VLANs something was learned in. */
+  private readonly byVlan = new Map<number, Map<number, MacEntry>>();
+  private count = 0;
   private lruSeq = 0;
   readonly idleTimeS: number;
   readonly maxEntries: number;
@@ -46,18 +52,29 @@ export class MacLearningTable {
     this.maxEntries = maxEntries;
   }
 
-  private static key(mac: number, vlan: number): number {
-    return mac * 4096 + vlan; // 60 bits: still exact in a double
+  get size(): number {
+    return this.count;
   }
 
-  get size(): number {
-    return this.entries.size;
+  private vlanMap(vlan: number): Map<number, MacEntry> {
+    let m = this.byVlan.get(vlan);
+    if (!m) this.byVlan.set(vlan, (m = new Map<number, MacEntry>()));
+    return m;
+  }
+
+  private remove(e: MacEntry): void {
+    if (this.byVlan.get(e.vlan)?.delete(e.mac)) this.count--;
+  }
+
+  /** Every stored entry, expired ones included (not for the per-packet path). */
+  private *allEntries(): IterableIterator<MacEntry> {
+    for (const m of this.byVlan.values()) yield* m.values();
   }
 
   /** The port `mac` was learned on in `vlan`, or undefined (expired entries count as absent). */
   lookup(mac: number, vlan: number, nowMs: number): number | undefined {
     if (isMulticastMac(mac)) return undefined;
-    const e = this.entries.get(MacLearningTable.key(mac, vlan));
+    const e = this.byVlan.get(vlan)?.get(mac);
     if (!e || Math.floor(nowMs / 1000) >= e.expiresS) return undefined;
     return e.port;
   }
@@ -69,17 +86,18 @@ export class MacLearningTable {
   learn(mac: number, vlan: number, port: number, isGratuitousArp: boolean, nowMs: number): boolean {
     if (isMulticastMac(mac)) return false;
     const nowS = Math.floor(nowMs / 1000);
-    const k = MacLearningTable.key(mac, vlan);
-    let e = this.entries.get(k);
+    const inVlan = this.vlanMap(vlan);
+    let e = inVlan.get(mac);
     if (e && nowS >= e.expiresS) {
-      this.entries.delete(k);
+      this.remove(e);
       e = undefined;
     }
     let changed = false;
     if (!e) {
-      if (this.entries.size >= this.maxEntries) this.evictFairly();
+      if (this.count >= this.maxEntries) this.evictFairly();
       e = { mac, vlan, port, expiresS: 0, gratArpLockUntilS: -Infinity, lru: 0 };
-      this.entries.set(k, e);
+      inVlan.set(mac, e);
+      this.count++;
       changed = true;
     } else if (e.port !== port) {
       e.port = port;
@@ -96,24 +114,29 @@ export class MacLearningTable {
   expire(nowMs: number): number {
     const nowS = Math.floor(nowMs / 1000);
     let n = 0;
-    for (const [k, e] of this.entries) {
-      if (nowS >= e.expiresS) {
-        this.entries.delete(k);
-        n++;
+    // Deleting the entry just visited is safe while iterating a Map.
+    for (const m of this.byVlan.values()) {
+      for (const e of m.values()) {
+        if (nowS >= e.expiresS) {
+          m.delete(e.mac);
+          n++;
+        }
       }
     }
+    this.count -= n;
     if (n) this.generation++;
     return n;
   }
 
   /** Forgets everything learned on `port` (port deleted or reconfigured). */
   flushPort(port: number): void {
-    for (const [k, e] of this.entries) if (e.port === port) this.entries.delete(k);
+    for (const e of this.allEntries()) if (e.port === port) this.remove(e);
     this.generation++;
   }
 
   flush(): void {
-    this.entries.clear();
+    this.byVlan.clear();
+    this.count = 0;
     this.generation++;
   }
 
@@ -121,7 +144,7 @@ export class MacLearningTable {
   dump(nowMs: number): { port: number; vlan: number; mac: number; ageS: number }[] {
     const nowS = Math.floor(nowMs / 1000);
     const out: { port: number; vlan: number; mac: number; ageS: number }[] = [];
-    for (const e of this.entries.values()) {
+    for (const e of this.allEntries()) {
       if (nowS >= e.expiresS) continue;
       out.push({ port: e.port, vlan: e.vlan, mac: e.mac, ageS: this.idleTimeS - (e.expiresS - nowS) });
     }
@@ -130,7 +153,7 @@ export class MacLearningTable {
 
   private evictFairly(): void {
     const perPort = new Map<number, MacEntry[]>();
-    for (const e of this.entries.values()) {
+    for (const e of this.allEntries()) {
       let l = perPort.get(e.port);
       if (!l) perPort.set(e.port, (l = []));
       l.push(e);
@@ -139,6 +162,6 @@ export class MacLearningTable {
     for (const l of perPort.values()) if (l.length > victims.length) victims = l;
     let oldest: MacEntry | undefined;
     for (const e of victims) if (!oldest || e.lru < oldest.lru) oldest = e;
-    if (oldest) this.entries.delete(MacLearningTable.key(oldest.mac, oldest.vlan));
+    if (oldest) this.remove(oldest);
   }
 }

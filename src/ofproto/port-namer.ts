@@ -1,12 +1,12 @@
 /**
- * Port naming for the flow syntax modules: one object that satisfies both the match parser's `PortNamer`
- * (src/flow/value-syntax.ts: portNumber/portName) and the action parser's (src/ofproto/actions/parse.ts:
- * portByName/nameOfPort), backed by a bridge's ports.
+ * Port naming for the flow syntax modules (match, actions, whole flow lines, traces): the one `PortNamer` interface
+ * of src/flow/value-syntax.ts (portNumber/portName), backed by a bridge's ports.
  */
 
+import type { PortNamer } from '../flow/value-syntax.js';
 import type { Bridge } from './bridge.js';
 
-export class BridgePortNamer {
+export class BridgePortNamer implements PortNamer {
   constructor(private readonly bridge: Bridge) {}
 
   portNumber(name: string): number | undefined {
@@ -15,13 +15,5 @@ export class BridgePortNamer {
 
   portName(port: number): string | undefined {
     return this.bridge.port(port)?.name;
-  }
-
-  portByName(name: string): number | undefined {
-    return this.portNumber(name);
-  }
-
-  nameOfPort(port: number): string | undefined {
-    return this.portName(port);
   }
 }

@@ -23,6 +23,8 @@ export function formatXlateTrace(sw: Switch, bridge: Bridge, key: Uint32Array, r
   const namer = names ? bridge.namer : undefined;
   let same = true;
   for (let i = 0; i < KEY_WORDS; i++) if (key[i] !== r.finalFlow[i]) same = false;
+  // A packet arrives with no action set, so an output left in it is a change to the flow (OVS: actset_output).
+  if (r.actsetOutput !== undefined) same = false;
   return formatTrace({
     flow: traceFlow(key, namer),
     nodes: r.trace ?? [],

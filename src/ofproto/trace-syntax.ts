@@ -22,22 +22,36 @@ import {
   IPPROTO_TCP,
   IPPROTO_UDP,
   KEY_WORDS,
+  VLAN_CFI,
+  VLAN_PCP_SHIFT,
+  VLAN_VID_MASK,
   W,
 } from '../flow/key-layout.js';
 import { Match } from '../flow/match.js';
 import { formatMatch } from '../flow/match-syntax.js';
-import { formatActions } from './actions/print.js';
+import { formatActions, type OfVersion } from './actions/print.js';
 import type { Action } from './actions/types.js';
-import type { BridgePortNamer } from './port-namer.js';
+import type { PortNamer } from '../flow/value-syntax.js';
 
 /** A rule's match as the trace prints it (no priority; the trace appends ", priority N"). */
-export function traceRuleMatch(match: Match, namer: BridgePortNamer | undefined): string {
+export function traceRuleMatch(match: Match, namer: PortNamer | undefined): string {
   return formatMatch(match, undefined, { portNamer: namer });
 }
 
-/** One action as the trace prints it on its own line. */
-export function traceAction(action: Action, namer: BridgePortNamer | undefined): string {
-  return formatActions([action], { namer });
+/**
+ * One action as the trace prints it on its own line. `version` is the OpenFlow version whose spelling to use (what
+ * the switch holds depends on how the rule was added); default OpenFlow10.
+ */
+export function traceAction(action: Action, namer: PortNamer | undefined, version?: OfVersion): string {
+  return formatActions([action], { namer, version, trace: true });
+}
+
+/**
+ * The action set as "action set is: …" prints it: OVS formats it without the port names, and what it holds came from
+ * OpenFlow 1.1+ write_actions, so 1.1+ spellings.
+ */
+export function traceActionSet(actions: readonly Action[]): string {
+  return formatActions(actions, { version: 'OpenFlow13', trace: true });
 }
 
 const F = {
@@ -112,13 +126,33 @@ export function flowFormatMask(flow: Uint32Array): Uint32Array {
 }
 
 /** flow_format: the packet's flow key as ofproto/trace prints it after `Flow:`. */
-export function traceFlow(flow: Uint32Array, namer: BridgePortNamer | undefined): string {
+export function traceFlow(flow: Uint32Array, namer: PortNamer | undefined): string {
   const mask = flowFormatMask(flow);
-  return traceMatchWithMask(flow, mask, namer);
+  return withInnerVlan(traceMatchWithMask(flow, mask, namer), flow);
+}
+
+/**
+ * flow_format shows VLAN slots up to and including the first empty one, so a tagged packet also shows its inner slot
+ * (`vlan_tci1=0x0000` when empty, `dl_vlan1=…,dl_vlan_pcp1=…` after a second push). No field of ours names that slot,
+ * so its text goes in right after the outer tag's.
+ */
+function withInnerVlan(text: string, flow: Uint32Array): string {
+  if ((flow[W.DL_TYPE_VLAN] & 0xffff) === 0) return text;
+  const tci = flow[W.VLAN_TCI1] & 0xffff;
+  const inner =
+    tci & VLAN_CFI
+      ? `dl_vlan1=${tci & VLAN_VID_MASK},dl_vlan_pcp1=${tci >>> VLAN_PCP_SHIFT}`
+      : `vlan_tci1=0x${tci.toString(16).padStart(4, '0')}`;
+  const parts = text.split(',');
+  let last = -1;
+  for (let i = 0; i < parts.length; i++) if (/^(dl_vlan|dl_vlan_pcp|vlan_tci)=/.test(parts[i])) last = i;
+  if (last < 0) return text;
+  parts.splice(last + 1, 0, inner);
+  return parts.join(',');
 }
 
 /** A megaflow (flow key under the translation's wildcards), as ofproto/trace prints it after `Megaflow:`. */
-export function traceMegaflow(flow: Uint32Array, wc: Uint32Array, namer: BridgePortNamer | undefined): string {
+export function traceMegaflow(flow: Uint32Array, wc: Uint32Array, namer: PortNamer | undefined): string {
   const mask = wc.slice();
   // "No VLAN tag" is structural in OVS's datapath key and does not print.
   if ((mask[W.DL_TYPE_VLAN] & 0xffff) === 0x1000 && !(flow[W.DL_TYPE_VLAN] & 0x1000)) mask[W.DL_TYPE_VLAN] &= 0xffff0000;
@@ -127,7 +161,7 @@ export function traceMegaflow(flow: Uint32Array, wc: Uint32Array, namer: BridgeP
   return traceMatchWithMask(flow, mask, namer);
 }
 
-function traceMatchWithMask(flow: Uint32Array, mask: Uint32Array, namer: BridgePortNamer | undefined): string {
+function traceMatchWithMask(flow: Uint32Array, mask: Uint32Array, namer: PortNamer | undefined): string {
   const key = new Uint32Array(KEY_WORDS);
   for (let i = 0; i < KEY_WORDS; i++) key[i] = (flow[i] & mask[i]) >>> 0;
   const text = formatMatch(new Match(key, mask.slice()), undefined, { portNamer: namer });

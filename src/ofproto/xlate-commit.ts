@@ -12,8 +12,11 @@
  * translation recorded for it in the wildcards (set_field/load/move record the bits they write), so a whole-field
  * rewrite prints as `set(eth(src=…))` and a masked one as `src=…/mask`.
  *
- * VLANs: if the tag differs, the old one is popped (its TCI becomes part of the megaflow) and the new one pushed;
- * `push_vlan.tci` is the on-wire TCI (OVS's "present" CFI bit stripped).
+ * VLANs (OVS commit_vlan_action): the flow has up to two tags, outer (TCI in DL_TYPE_VLAN, TPID in `tpids`) and inner
+ * (VLAN_TCI1, TPID included). Tags equal in flow and base are skipped from the innermost outwards; every remaining
+ * base tag is popped (its TCI becomes part of the megaflow) and every remaining flow tag pushed, innermost first. So a
+ * push_vlan on a tagged packet commits as one push, a changed VID as pop + push. `push_vlan.tci` is the on-wire TCI
+ * (OVS's "present" CFI bit stripped).
  *
  * ARP field rewrites are committed too but make the flow slow-pathed, as in OVS (returns 'action').
  */
@@ -157,17 +160,38 @@ export function commitFlow(
   return slow;
 }
 
+/** One VLAN slot as OVS's qtag (tpid << 16 | tci), 0 when absent: slot 0 is the outer tag, slot 1 the inner one. */
+function qtag(key: Uint32Array, tpid: number, slot: number): number {
+  if (slot === 1) return key[W.VLAN_TCI1];
+  const tci = key[W.DL_TYPE_VLAN] & 0xffff;
+  return tci & VLAN_CFI ? ((tpid << 16) | tci) >>> 0 : 0;
+}
+
+/** flow_count_vlan_headers: present tags from the outside in. */
+function vlanCount(key: Uint32Array): number {
+  if (!(key[W.DL_TYPE_VLAN] & VLAN_CFI)) return 0;
+  return key[W.VLAN_TCI1] & VLAN_CFI ? 2 : 1;
+}
+
 function commitVlan(flow: Uint32Array, base: Uint32Array, wc: Uint32Array, tpids: VlanTpids, out: DpAction[]): void {
-  const ft = flow[W.DL_TYPE_VLAN] & 0xffff;
-  const bt = base[W.DL_TYPE_VLAN] & 0xffff;
-  const fTagged = (ft & VLAN_CFI) !== 0;
-  const bTagged = (bt & VLAN_CFI) !== 0;
-  if (ft === bt && (!fTagged || tpids.flow === tpids.base)) return;
-  if (bTagged) {
-    out.push({ kind: 'pop_vlan' });
-    wc[W.DL_TYPE_VLAN] = (wc[W.DL_TYPE_VLAN] | 0xffff) >>> 0;
+  let baseN = vlanCount(base) - 1;
+  let flowN = vlanCount(flow) - 1;
+  // flow_skip_common_vlan_headers: compare from the innermost tag outwards.
+  while (baseN >= 0 && flowN >= 0 && qtag(base, tpids.base, baseN) === qtag(flow, tpids.flow, flowN)) {
+    baseN--;
+    flowN--;
   }
-  if (fTagged) out.push({ kind: 'push_vlan', tpid: tpids.flow, tci: ft & ~VLAN_CFI & 0xffff });
-  base[W.DL_TYPE_VLAN] = ((base[W.DL_TYPE_VLAN] & 0xffff0000) | ft) >>> 0;
+  if (baseN < 0 && flowN < 0) return;
+  for (; baseN >= 0; baseN--) {
+    out.push({ kind: 'pop_vlan' });
+    if (baseN === 0) wc[W.DL_TYPE_VLAN] = (wc[W.DL_TYPE_VLAN] | 0xffff) >>> 0;
+    else wc[W.VLAN_TCI1] = 0xffffffff;
+  }
+  for (; flowN >= 0; flowN--) {
+    const q = qtag(flow, tpids.flow, flowN);
+    out.push({ kind: 'push_vlan', tpid: q >>> 16, tci: q & ~VLAN_CFI & 0xffff });
+  }
+  base[W.DL_TYPE_VLAN] = ((base[W.DL_TYPE_VLAN] & 0xffff0000) | (flow[W.DL_TYPE_VLAN] & 0xffff)) >>> 0;
+  base[W.VLAN_TCI1] = flow[W.VLAN_TCI1];
   tpids.base = tpids.flow;
 }

@@ -149,7 +149,7 @@ export function xlateNormal(ctx: XlateContext): void {
   const inPort = noneBundle ? null : (bridge.port(inOfport) ?? undefined);
   if (inPort === undefined) {
     ctx.report('warn', 'no input bundle, dropping');
-    ctx.dropCause = 'NORMAL: no input bundle';
+    ctx.noteDrop('normal', 'NORMAL: no input bundle');
     return;
   }
 
@@ -157,7 +157,7 @@ export function xlateNormal(ctx: XlateContext): void {
   const dlType = flow[W.DL_TYPE_VLAN] >>> 16;
   if ((dlType === ETH_TYPE_VLAN_8021Q || dlType === ETH_TYPE_VLAN_8021AD) && !(tci & VLAN_CFI)) {
     ctx.report('warn', 'partial VLAN tag, dropping');
-    ctx.dropCause = 'NORMAL: partial VLAN tag';
+    ctx.noteDrop('normal', 'NORMAL: partial VLAN tag');
     return;
   }
 
@@ -165,7 +165,7 @@ export function xlateNormal(ctx: XlateContext): void {
   const inPcp = tci & 0xe000;
   if (!inputVidIsValid(ctx, inVid, inPort)) {
     ctx.report('warn', 'disallowed VLAN VID for this input port, dropping');
-    ctx.dropCause = `NORMAL: VLAN ${inVid} not allowed on input port`;
+    ctx.noteDrop('normal', `NORMAL: VLAN ${inVid} not allowed on input port`);
     return;
   }
   const x: XVlan = { vid: inVid, pcp: inPcp, tpid: tci & VLAN_CFI ? ctx.tpids.flow : ETH_TYPE_VLAN_8021Q };
@@ -180,7 +180,7 @@ export function xlateNormal(ctx: XlateContext): void {
   const dst = macAt(flow, W.DL_DST);
   if (!bridge.forwardBpdu && Math.floor(dst / 16) === RESERVED_MAC_BASE / 16) {
     ctx.report('detail', 'packet has reserved destination MAC, dropping');
-    ctx.dropCause = 'NORMAL: reserved destination MAC';
+    ctx.noteDrop('normal', 'NORMAL: reserved destination MAC');
     return;
   }
 
@@ -197,10 +197,10 @@ export function xlateNormal(ctx: XlateContext): void {
     const outPort = bridge.port(learned);
     if (!outPort) {
       ctx.report('warn', 'learned port is unknown, dropping');
-      ctx.dropCause = 'NORMAL: learned port is unknown';
+      ctx.noteDrop('normal', 'NORMAL: learned port is unknown');
     } else if (inPort !== null && outPort === inPort) {
       ctx.report('detail', 'learned port is input port, dropping');
-      ctx.dropCause = 'NORMAL: learned port is the input port';
+      ctx.noteDrop('normal', 'NORMAL: learned port is the input port');
     } else {
       ctx.report('detail', 'forwarding to learned port');
       outputNormal(ctx, outPort, x);
@@ -214,5 +214,5 @@ export function xlateNormal(ctx: XlateContext): void {
     any = true;
     outputNormal(ctx, p, x);
   }
-  if (!any) ctx.dropCause = `NORMAL: no other port carries VLAN ${vlan}`;
+  if (!any) ctx.noteDrop('normal', `NORMAL: no other port carries VLAN ${vlan}`);
 }

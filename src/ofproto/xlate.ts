@@ -15,6 +15,10 @@
  * (what the datapath packet is); actions edit `flow`, and differences are committed as datapath actions only before
  * something that needs the packet: an output, a packet-in, conntrack, a clone.
  *
+ * The action set (xlate-action-set.ts). write_actions adds to it and clear_actions empties it; it runs once, after
+ * everything else, at the end of the translation (and at the end of a patch peer's pipeline, and of a clone(), each
+ * with a set of its own).
+ *
  * Limits, as OVS: a resubmit to the same or an earlier table deepens the recursion (a forward resubmit or goto_table
  * does not); depth 64 or 4096 resubmits in one translation fail the whole translation — the packet is dropped, outputs
  * done before included. An error inside a patch peer's bridge does not propagate back (OVS resets it).
@@ -37,6 +41,7 @@ import { fieldNamed, type FieldDef } from '../flow/fields.js';
 import {
   ETH_TYPE_IP,
   ETH_TYPE_IPV6,
+  ETH_TYPE_VLAN_8021Q,
   FRAG_ANY,
   FRAG_LATER,
   IPPROTO_ICMP,
@@ -57,10 +62,11 @@ import type { Rule } from './rule.js';
 import { emptySideEffects, type SideEffects } from './side-effects.js';
 import type { Switch } from './switch.js';
 import type { TraceNode, TraceNodeType } from './trace.js';
-import { traceAction, traceRuleMatch } from './trace-syntax.js';
+import { traceAction, traceActionSet, traceRuleMatch } from './trace-syntax.js';
+import { actionSetToList, actsetOutputAfter } from './xlate-action-set.js';
 import { commitFlow, type VlanTpids } from './xlate-commit.js';
 import { xlateNormal } from './xlate-normal.js';
-import type { XlateError, XlateOptions, XlateResult } from './xlate-types.js';
+import type { XlateDrop, XlateDropKind, XlateError, XlateOptions, XlateResult } from './xlate-types.js';
 
 export const MAX_DEPTH = 64;
 export const MAX_RESUBMITS = MAX_DEPTH * MAX_DEPTH;
@@ -85,8 +91,15 @@ export class XlateContext {
   exit = false;
   error: XlateError | null = null;
   conntracked = false;
-  dropCause: string | null = null;
+  /** Why the packet is dropped if nothing comes out: the last cause seen. */
+  drop: XlateDrop | null = null;
   slow: 'action' | null = null;
+  /** The OpenFlow 1.1+ action set: everything write_actions wrote since the last clear_actions, in order. */
+  actionSet: Action[] = [];
+  /** Whether the action set is being run (a packet-in from it has reason action_set). */
+  inActionSet = false;
+  /** OVS's actset_output: the output port in the action set, undefined when it has none. */
+  actsetOutput: number | undefined = undefined;
   /** Current trace list (children of the node being filled), or null when not tracing. */
   trace: TraceNode[] | null;
   readonly traceNames: boolean;
@@ -116,6 +129,23 @@ export class XlateContext {
     const node: TraceNode = { type, text, subs: [] };
     this.trace.push(node);
     return node.subs;
+  }
+
+  // --- drop causes -----------------------------------------------------------------------------------------------
+
+  noteDrop(kind: XlateDropKind, text: string): void {
+    this.drop = { kind, bridge: this.bridge.name, text };
+  }
+
+  private noteNoMatch(table: number): void {
+    const bridge = this.bridge.name;
+    this.drop = { kind: 'no_match', bridge, table, text: `no match in table ${table} of ${bridge}` };
+  }
+
+  private noteDropRule(rule: Rule): void {
+    const bridge = this.bridge.name;
+    const text = `drop rule in table ${rule.table} of ${bridge} (priority ${rule.priority})`;
+    this.drop = { kind: 'drop_rule', bridge, table: rule.table, priority: rule.priority, text };
   }
 
   private get namer() {
@@ -175,13 +205,13 @@ export class XlateContext {
     if (this.depth >= MAX_DEPTH) {
       this.report('error', `over max translation depth ${MAX_DEPTH}`);
       this.error = 'Recursion too deep';
-      this.dropCause = 'resubmit depth exceeded';
+      this.noteDrop('resubmit_depth', 'resubmit depth exceeded');
       return false;
     }
     if (this.resubmits >= MAX_RESUBMITS) {
       this.report('error', `over ${MAX_RESUBMITS} resubmit actions`);
       this.error = 'Too many resubmits';
-      this.dropCause = 'too many resubmits';
+      this.noteDrop('too_many_resubmits', 'too many resubmits');
       return false;
     }
     return true;
@@ -222,11 +252,11 @@ export class XlateContext {
     this.rule = rule;
     if (rule === null) {
       this.report('action', 'drop');
-      this.dropCause = `no match in table ${this.tableId} of ${this.bridge.name}`;
+      this.noteNoMatch(this.tableId);
     } else {
       this.se.ruleHits.push({ bridge: this.bridge, rule });
       if (rule.actions.length === 0) {
-        this.dropCause = `drop rule in table ${rule.table} of ${this.bridge.name} (priority ${rule.priority})`;
+        this.noteDropRule(rule);
       }
       if (asClone) this.cloneActions(rule.actions, isLast);
       else this.doActions(rule.actions, isLast);
@@ -263,8 +293,10 @@ export class XlateContext {
     for (let i = 0; i < actions.length; i++) {
       if (this.error !== null || this.exit) break;
       const a = actions[i];
-      const last = isLast && i === actions.length - 1;
-      if (this.trace) this.report('action', traceAction(a, this.namer));
+      // An action is not the last one when an action set is still to run after it.
+      const last = isLast && i === actions.length - 1 && this.actionSet.length === 0;
+      // What the set runs came from OpenFlow 1.1+ flow_mods, so it prints in their spelling (as OVS's trace shows it).
+      if (this.trace) this.report('action', traceAction(a, this.namer, this.inActionSet ? 'OpenFlow13' : this.bridge.flowVersion));
       switch (a.kind) {
         case 'output':
           this.outputAction(a.port, a.maxLen, last);
@@ -287,6 +319,16 @@ export class XlateContext {
         case 'goto_table':
           this.tableAction(flow[W.IN_PORT], a.table, false, last);
           break;
+        case 'write_actions':
+          this.actsetOutput = actsetOutputAfter(this.actsetOutput, a.actions);
+          for (const w of a.actions) this.actionSet.push(w);
+          this.reportActionSet('is');
+          break;
+        case 'clear_actions':
+          this.reportActionSet('was');
+          this.actionSet = [];
+          this.actsetOutput = undefined;
+          break;
         case 'write_metadata': {
           const md = getBits(flow, F_METADATA);
           setBits(flow, F_METADATA, (md & ~a.mask) | (a.value & a.mask));
@@ -306,16 +348,10 @@ export class XlateContext {
         }
         case 'strip_vlan':
           this.wc[W.DL_TYPE_VLAN] |= 0xffff;
-          this.setTci(0);
+          this.popVlan();
           break;
         case 'push_vlan':
-          if (flow[W.DL_TYPE_VLAN] & VLAN_CFI) {
-            // Our key holds one VLAN header (OVS's default vlan-limit=1 view); a second tag cannot be represented.
-            this.report('error', 'push_vlan on a tagged packet (double tagging) is not supported');
-          } else {
-            this.tpids.flow = a.ethertype;
-            this.setTci(VLAN_CFI);
-          }
+          this.pushVlan(a.ethertype);
           break;
         case 'set_field':
           this.setFieldMasked(a.field, a.value, a.mask);
@@ -424,8 +460,62 @@ export class XlateContext {
     }
   }
 
+  /** xlate_action_set: runs the action set as OpenFlow orders it, once; the set is emptied before it runs. */
+  runActionSet(): void {
+    const list = actionSetToList(this.actionSet);
+    this.actionSet = [];
+    if (list.length === 0) return;
+    const outer = this.trace;
+    this.trace = this.report('table', '--. Executing action set:');
+    this.inActionSet = true;
+    this.doActions(list, true);
+    this.inActionSet = false;
+    this.trace = outer;
+  }
+
+  /** xlate_report_action_set: "action set is: …" after write_actions, "action set was: …" before clear_actions. */
+  private reportActionSet(verb: 'is' | 'was'): void {
+    if (!this.trace) return;
+    const list = actionSetToList(this.actionSet);
+    this.report('detail', list.length === 0 ? `action set ${verb} empty` : `action set ${verb}: ${traceActionSet(list)}`);
+  }
+
   setTci(tci: number): void {
     this.flow[W.DL_TYPE_VLAN] = ((this.flow[W.DL_TYPE_VLAN] & 0xffff0000) | (tci & 0xffff)) >>> 0;
+  }
+
+  /**
+   * flow_push_vlan_uninit + a new empty outer tag: the outer tag (if any) moves to the inner slot, and the tags moved
+   * become part of the megaflow (the datapath must push onto exactly them).
+   */
+  private pushVlan(tpid: number): void {
+    const flow = this.flow;
+    const tci = flow[W.DL_TYPE_VLAN] & 0xffff;
+    if (tci & VLAN_CFI) {
+      this.wc[W.DL_TYPE_VLAN] |= 0xffff;
+      if (flow[W.VLAN_TCI1] & VLAN_CFI) this.wc[W.VLAN_TCI1] = 0xffffffff;
+      flow[W.VLAN_TCI1] = ((this.tpids.flow << 16) | tci) >>> 0;
+    } else {
+      flow[W.VLAN_TCI1] = 0;
+    }
+    this.tpids.flow = tpid;
+    this.setTci(VLAN_CFI);
+  }
+
+  /** flow_pop_vlan: the inner tag, if any, becomes the outer one. */
+  private popVlan(): void {
+    const flow = this.flow;
+    const inner = flow[W.VLAN_TCI1];
+    if (flow[W.DL_TYPE_VLAN] & VLAN_CFI && inner & VLAN_CFI) {
+      this.wc[W.VLAN_TCI1] = 0xffffffff;
+      this.tpids.flow = inner >>> 16;
+      this.setTci(inner & 0xffff);
+    } else {
+      // OVS zeroes the slot's TPID; a later implicit push (mod_vlan_vid) then uses 802.1Q.
+      this.tpids.flow = ETH_TYPE_VLAN_8021Q;
+      this.setTci(0);
+    }
+    flow[W.VLAN_TCI1] = 0;
   }
 
   private setFieldMasked(field: FieldDef, value: bigint, mask: bigint): void {
@@ -498,8 +588,13 @@ export class XlateContext {
   cloneActions(actions: readonly Action[], isLast: boolean): void {
     const savedFlow = this.flow.slice();
     const savedTpid = this.tpids.flow;
+    // The clone runs a copy of the action set when its actions end (OVS clone_xlate_actions).
+    const savedSet = this.actionSet;
+    const savedActsetOutput = this.actsetOutput;
+    this.actionSet = savedSet.slice();
     if (isLast || reversible(actions)) {
       this.doActions(actions, isLast);
+      this.runActionSet();
     } else {
       this.commit();
       const savedBase = this.base.slice();
@@ -509,12 +604,15 @@ export class XlateContext {
       const inner: DpAction[] = [];
       this.out = inner;
       this.doActions(actions, true);
+      this.runActionSet();
       this.out = outer;
       if (inner.length > 0) outer.push({ kind: 'clone', actions: inner });
       this.conntracked = savedConntracked;
       this.base.set(savedBase);
       this.tpids.base = savedBaseTpid;
     }
+    this.actionSet = savedSet;
+    this.actsetOutput = savedActsetOutput;
     this.flow.set(savedFlow);
     this.tpids.flow = savedTpid;
   }
@@ -597,7 +695,7 @@ export class XlateContext {
         this.flood(true, isLast);
         break;
       case OfpPort.CONTROLLER:
-        this.controller('action', maxLen, 0);
+        this.controller(this.inActionSet ? 'action_set' : 'action', maxLen, 0);
         break;
       case OfpPort.NONE:
         break;
@@ -606,7 +704,7 @@ export class XlateContext {
           this.composeOutput(port, isLast);
         } else {
           this.report('warn', 'skipping output to input port');
-          this.dropCause = 'output to the input port skipped';
+          this.noteDrop('output_to_input_port', 'output to the input port skipped');
         }
     }
   }
@@ -625,7 +723,7 @@ export class XlateContext {
     const port = this.bridge.port(ofport);
     if (!port) {
       this.report('warn', 'Nonexistent output port');
-      this.dropCause = `output to nonexistent port ${ofport}`;
+      this.noteDrop('nonexistent_port', `output to nonexistent port ${ofport}`);
       return;
     }
     if (port.isPatch) {
@@ -677,6 +775,11 @@ export class XlateContext {
     const savedConntracked = this.conntracked;
     const savedBridge = this.bridge;
     const savedTrace = this.trace;
+    // The peer's pipeline has an action set of its own, run when that pipeline ends (by cloneActions below).
+    const savedSet = this.actionSet;
+    const savedActsetOutput = this.actsetOutput;
+    this.actionSet = [];
+    this.actsetOutput = undefined;
 
     flow[W.IN_PORT] = peer.ofport;
     flow.fill(0, W.METADATA, W.METADATA + 2);
@@ -690,6 +793,8 @@ export class XlateContext {
     this.tableAction(peer.ofport, 0, false, isLast, true);
 
     this.trace = savedTrace;
+    this.actionSet = savedSet;
+    this.actsetOutput = savedActsetOutput;
     flow.set(savedFlow);
     this.tpids.flow = savedTpid;
     this.bridge = savedBridge;
@@ -715,7 +820,7 @@ export class XlateContext {
       if (!state || !bridge) {
         this.report('error', 'Recirculation context not found');
         this.error = 'Recirculation context not found';
-        this.dropCause = `unknown recirc_id ${recircId}`;
+        this.noteDrop('recirc_not_found', `unknown recirc_id ${recircId}`);
         return;
       }
       this.bridge = bridge;
@@ -733,13 +838,14 @@ export class XlateContext {
     this.rule = rule;
     if (!rule) {
       this.report('action', 'drop');
-      this.dropCause = `no match in table ${table} of ${this.bridge.name}`;
+      this.noteNoMatch(table);
       return;
     }
     if (rule.actions.length === 0) {
-      this.dropCause = `drop rule in table ${rule.table} of ${this.bridge.name} (priority ${rule.priority})`;
+      this.noteDropRule(rule);
     }
     this.doActions(rule.actions, true);
+    if (this.error === null) this.runActionSet();
   }
 
   /** xlate_wc_finish, plus the fields xlate_wc_init always examines. */
@@ -753,6 +859,8 @@ export class XlateContext {
     if (ip) wc[W.NW] |= FRAG_ANY | FRAG_LATER;
     wc.fill(0, W.METADATA, W.REGS + 16);
     wc[W.CONJ_ID] = 0;
+    // Extract never fills the inner VLAN slot, so every packet agrees on it: not worth a megaflow word.
+    wc[W.VLAN_TCI1] = 0;
     if ((wc[W.DL_TYPE_VLAN] & 0xefff) !== 0) wc[W.DL_TYPE_VLAN] |= VLAN_CFI;
     // An untagged packet has VID/PCP 0 in every key, so only "no tag" matters (OVS: no vlan in the datapath key).
     if (!(original[W.DL_TYPE_VLAN] & VLAN_CFI)) wc[W.DL_TYPE_VLAN] = ((wc[W.DL_TYPE_VLAN] & 0xffff0000) | VLAN_CFI) >>> 0;
@@ -827,16 +935,18 @@ export function xlate(sw: Switch, bridge: Bridge, key: Uint32Array, opts: XlateO
   const startBridge = ctx.bridge.name;
   ctx.finishWildcards(key);
   const dpActions = ctx.error !== null ? [] : ctx.out;
-  let dropReason: string | null = null;
-  if (!hasEffect(dpActions)) dropReason = ctx.dropCause ?? (ctx.error !== null ? ctx.error : 'no output action');
+  let drop: XlateDrop | null = null;
+  // Every translation error notes its own drop cause; what is left is actions that never output.
+  if (!hasEffect(dpActions)) drop = ctx.drop ?? { kind: 'no_output', bridge: startBridge, text: 'no output action' };
   return {
     dpActions,
-    dropReason,
+    drop,
     error: ctx.error,
     wc: ctx.wc,
     sideEffects: ctx.se,
     slowPath: ctx.slow,
     finalFlow: ctx.flow,
+    actsetOutput: ctx.actsetOutput,
     bridge: startBridge,
     trace: root,
   };

@@ -187,8 +187,8 @@ describe('replay inputs, drops and damage', () => {
     });
     const { out, result } = run(dir);
     const fates = readJsonLines(path.join(out, 'fates.jsonl'));
-    expect(fates[0]).toMatchObject({ outputs: [], drop: { bridge: 'br0', table: 0, rule: 'priority=5', reason: 'drop rule' } });
-    expect(fates[1]).toMatchObject({ outputs: [], drop: { bridge: 'br0', table: 0, reason: 'no match' } });
+    expect(fates[0]).toMatchObject({ outputs: [], drop: { kind: 'drop_rule', bridge: 'br0', table: 0, rule: 'priority=5' } });
+    expect(fates[1]).toMatchObject({ outputs: [], drop: { kind: 'no_match', bridge: 'br0', table: 0 } });
     expect(result.summary).toMatchObject({ dropped: 2, inputs_with_no_output: 2 });
   });
 

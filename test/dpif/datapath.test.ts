@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/base/clock.js';
-import { Datapath, describeDrop, type PortTransmit } from '../../src/dpif/datapath.js';
+import { Datapath, type PortTransmit } from '../../src/dpif/datapath.js';
 import type { DpPacket } from '../../src/dpif/packet.js';
 import { parseFlowLine } from '../../src/ofproto/flow-syntax.js';
 import type { Port } from '../../src/ofproto/port.js';
@@ -51,8 +51,21 @@ describe('Datapath.receive', () => {
     const { sw, dp } = setup([]);
     const fate = dp.receive(sw.portByName('p1')!, frame);
     expect(fate.outputs).toEqual([]);
-    expect(fate.drop).toEqual({ bridge: 'br0', table: 0, reason: 'no match' });
+    expect(fate.drop).toMatchObject({ kind: 'no_match', bridge: 'br0', table: 0, reason: 'no match in table 0 of br0' });
     expect(dp.counters.dropReasons.get('no match in table 0 of br0')).toBe(1);
+  });
+
+  it('reports a drop rule with its table and rule, counted under its reason text', () => {
+    const { sw, dp } = setup(['table=0,priority=1 actions=resubmit(,3)', 'table=3,priority=10,in_port=p1 actions=drop']);
+    const fate = dp.receive(sw.portByName('p1')!, frame);
+    expect(fate.drop).toEqual({
+      kind: 'drop_rule',
+      bridge: 'br0',
+      table: 3,
+      rule: 'priority=10',
+      reason: 'drop rule in table 3 of br0 (priority 10)',
+    });
+    expect(dp.counters.dropReasons.get('drop rule in table 3 of br0 (priority 10)')).toBe(1);
   });
 
   it('stops at conntrack and says so', () => {
@@ -80,12 +93,5 @@ describe('Datapath.receive', () => {
     clock.set(5001);
     dp.expire(clock.nowMs());
     expect(br.flows.ruleCount).toBe(0);
-  });
-});
-
-describe('describeDrop', () => {
-  it('reads table and rule out of xlate drop reasons', () => {
-    expect(describeDrop('br0', 'drop rule in table 3 of br-int (priority 10)')).toEqual({ bridge: 'br-int', table: 3, rule: 'priority=10', reason: 'drop rule' });
-    expect(describeDrop('br0', 'no output action')).toEqual({ bridge: 'br0', reason: 'no output action' });
   });
 });

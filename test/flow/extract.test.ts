@@ -93,6 +93,11 @@ describe('extract: Ethernet and VLAN', () => {
     expect(layout).toMatchObject({ vlan0: 12, vlan1: 16, l3: 18, l4: -1, l3Valid: false });
   });
 
+  it('leaves the inner VLAN slot zero on a double-tagged frame (only xlate fills it)', () => {
+    const { key } = run(qinq_88a8);
+    expect(key[W.VLAN_TCI1]).toBe(0);
+  });
+
   // 17 bytes: addresses, TPID 8100, then only 3 bytes where a tag and a type need 4+2
   const vlan_trunc = fromDump(`
     0x0000:  0200 0000 0002 0200 0000 0001 8100 0005

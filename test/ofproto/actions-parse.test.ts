@@ -239,3 +239,31 @@ describe('ct', () => {
     expect(() => checkActions(parse('ct(commit)'), { match: parseMatch('').match, table: 0 })).toThrow(/OFPBAC_MATCH_INCONSISTENT/);
   });
 });
+
+describe('instructions', () => {
+  it('reads write_actions with its nested list and clear_actions', () => {
+    expect(parseActions('clear_actions,write_actions(mod_dl_src:00:00:00:00:00:01,output:1)')).toMatchObject([
+      { kind: 'clear_actions' },
+      { kind: 'write_actions', actions: [{ kind: 'set_eth_src' }, { kind: 'output', port: 1 }] },
+    ]);
+  });
+
+  it('requires the OpenFlow 1.1+ instruction order, each instruction once', () => {
+    expect(() => parseActions('write_actions(output:1),output:2')).toThrow(
+      'invalid instruction ordering: apply_actions must appear before write_actions, for OpenFlow 1.1+ compatibility',
+    );
+    expect(() => parseActions('write_actions(output:1),clear_actions')).toThrow(
+      'invalid instruction ordering: clear_actions must appear before write_actions',
+    );
+    expect(() => parseActions('clear_actions,clear_actions')).toThrow('duplicate clear_actions instruction not allowed');
+  });
+
+  it('allows no instruction inside write_actions or clone', () => {
+    expect(() => parseActions('write_actions(goto_table:1)')).toThrow('goto_table instruction not allowed here');
+    expect(() => parseActions('clone(write_actions(output:1))')).toThrow('write_actions instruction not allowed here');
+  });
+
+  it('reports an unknown action in the list before an ordering problem, as OVS verifies after parsing', () => {
+    expect(() => parseActions('write_actions(output:1),output:2,bogus')).toThrow('unknown action bogus');
+  });
+});

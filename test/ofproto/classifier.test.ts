@@ -19,13 +19,19 @@ describe('OpenFlow table lookup', () => {
     addFlows(br, 'priority=10,in_port=p2 actions=output:p3');
     const r = run(sw, br, tcp({ inPort: 1 }));
     expect(r.dpActions).toEqual([]);
-    expect(r.dropReason).toBe('no match in table 0 of br0');
+    expect(r.drop).toEqual({ kind: 'no_match', bridge: 'br0', table: 0, text: 'no match in table 0 of br0' });
   });
 
   test('an explicit drop rule is named as the drop reason', () => {
     const { sw, br } = oneBridge();
     addFlows(br, 'priority=2,in_port=p1 actions=drop');
-    expect(run(sw, br, tcp({ inPort: 1 })).dropReason).toBe('drop rule in table 0 of br0 (priority 2)');
+    expect(run(sw, br, tcp({ inPort: 1 })).drop).toEqual({
+      kind: 'drop_rule',
+      bridge: 'br0',
+      table: 0,
+      priority: 2,
+      text: 'drop rule in table 0 of br0 (priority 2)',
+    });
   });
 
   test('equal priorities over overlapping matches resolve deterministically to the earlier subtable', () => {

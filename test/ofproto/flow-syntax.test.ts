@@ -115,3 +115,34 @@ describe('printing flows as dump-flows does', () => {
     expect(formatDuration(0.0000015)).toBe('0.0000015s');
   });
 });
+
+describe('write_actions and clear_actions across OpenFlow versions', () => {
+  it('installs them as written with OpenFlow 1.3', () => {
+    const f = parseFlowLine('actions=clear_actions,write_actions(output:1),goto_table:1', { version: 'OpenFlow13' });
+    expect(f.actions.map((a) => a.kind)).toEqual(['clear_actions', 'write_actions', 'goto_table']);
+  });
+
+  it('loses them with OpenFlow 1.0, which cannot carry instructions (OVS drops them without a word)', () => {
+    const f = parseFlowLine('actions=output:1,clear_actions,write_actions(output:2),goto_table:3');
+    expect(f.actions.map((a) => a.kind)).toEqual(['output', 'goto_table']);
+  });
+
+  it('installs nothing for an empty write_actions()', () => {
+    expect(parseFlowLine('actions=write_actions(),goto_table:2', { version: 'OpenFlow13' }).actions.map((a) => a.kind)).toEqual([
+      'goto_table',
+    ]);
+  });
+
+  it('refuses, with OpenFlow 1.3, an action an action set cannot hold', () => {
+    expect(errorOf(() => parseFlowLine('actions=write_actions(learn(table=1,reg0[]))', { version: 'OpenFlow13' })).detail).toBe(
+      'disallowed action in action set (OFPBAC_BAD_TYPE)',
+    );
+    expect(parseFlowLine('actions=write_actions(learn(table=1,reg0[]))').actions).toEqual([]);
+  });
+
+  it('refuses, with OpenFlow 1.3, a legacy setter inside write_actions whose set_field has unmet prerequisites', () => {
+    expect(errorOf(() => parseFlowLine('actions=write_actions(mod_nw_src:1.2.3.4)', { version: 'OpenFlow13' })).detail).toBe(
+      'actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT)',
+    );
+  });
+});

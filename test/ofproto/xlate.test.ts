@@ -42,7 +42,7 @@ describe('resubmit, goto_table and limits', () => {
     const r = run(sw, br, tcp({ inPort: 1 }));
     expect(r.dpActions).toEqual([]);
     expect(r.error).toBe('Recursion too deep');
-    expect(r.dropReason).toBe('resubmit depth exceeded');
+    expect(r.drop).toMatchObject({ kind: 'resubmit_depth', bridge: 'br0', text: 'resubmit depth exceeded' });
   });
 
   test('goto_table with write_metadata: the later table matches the metadata', () => {
@@ -77,7 +77,7 @@ describe('resubmit, goto_table and limits', () => {
     addFlows(br, 'priority=1 actions=output:p1');
     const r = run(sw, br, tcp({ inPort: 1 }));
     expect(r.dpActions).toEqual([]);
-    expect(r.dropReason).toBe('output to the input port skipped');
+    expect(r.drop).toMatchObject({ kind: 'output_to_input_port', text: 'output to the input port skipped' });
   });
 
   test('FLOOD goes to every port but the input port, LOCAL included', () => {

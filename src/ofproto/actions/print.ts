@@ -19,6 +19,8 @@
  *   mod_nw_tos:64             prints  set_field:16->ip_dscp
  *   set_tunnel:0x5            prints  set_field:0x5->tun_id
  *   load:... and masked set_field  print as load:... (Nicira reg_load survives every version)
+ *   write_actions(...), clear_actions   print as themselves; OpenFlow 1.0 has no instructions, so there they vanish
+ *                                       (ovs-ofctl's 1.0 encoder drops them silently), as does an empty write_actions()
  *
  * So printing takes the version, and the rule's match, because whether mod_vlan_vid needs a push depends on
  * whether the match (and the actions before it) guarantee a VLAN tag, as OVS's ofpacts_check records. Every rule
@@ -30,7 +32,7 @@ import type { FieldDef } from '../../flow/fields.js';
 import { OfpPort, VLAN_CFI, W, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP } from '../../flow/key-layout.js';
 import type { Match } from '../../flow/match.js';
 import { formatEthernet, formatIpv4 as formatIpv4Big, formatIpv6, formatPort, ovsFieldName, type PortNamer } from '../../flow/value-syntax.js';
-import { hexOf } from './parse.js';
+import { hexOf } from './numbers.js';
 import type { Action, CtAction, CtNat, LearnAction } from './types.js';
 
 export type OfVersion = 'OpenFlow10' | 'OpenFlow13';
@@ -42,12 +44,19 @@ export interface FormatActionsOptions {
   readonly namer?: PortNamer;
   /** The rule's match; needed for OpenFlow 1.3 VLAN and L4 port spellings. Default: matches everything. */
   readonly match?: Match;
+  /**
+   * Print the actions as a trace shows them (OVS's ofpacts_format of what the switch holds) rather than as a dump
+   * after a trip through OpenFlow 1.0: instructions (goto_table, write_actions, clear_actions) and push_vlan keep
+   * their own names. Other spellings follow `version`.
+   */
+  readonly trace?: boolean;
 }
 
 /** The `actions=` text of a dump line (without the `actions=` prefix). An empty list prints as `drop`. */
 export function formatActions(actions: readonly Action[], opts: FormatActionsOptions = {}): string {
   const st: PrintState = {
     version: opts.version ?? 'OpenFlow10',
+    trace: opts.trace ?? false,
     namer: opts.namer,
     vlan: opts.match !== undefined && (opts.match.key[W.DL_TYPE_VLAN] & opts.match.mask[W.DL_TYPE_VLAN] & VLAN_CFI) !== 0,
     nwProto:
@@ -61,6 +70,7 @@ export function formatActions(actions: readonly Action[], opts: FormatActionsOpt
 
 interface PrintState {
   readonly version: OfVersion;
+  readonly trace: boolean;
   readonly namer: PortNamer | undefined;
   /** Whether the packet is known to carry a VLAN tag at this point (OVS's flow_has_vlan at check time). */
   vlan: boolean;
@@ -184,10 +194,16 @@ function formatSetField(field: FieldDef, value: bigint, mask: bigint, st: PrintS
   }
 }
 
-function l4FieldName(st: PrintState, which: 'src' | 'dst'): string {
-  const proto = st.nwProto === IPPROTO_UDP ? 'udp' : st.nwProto === IPPROTO_SCTP ? 'sctp' : 'tcp';
-  void IPPROTO_TCP;
-  return `${proto}_${which}`;
+/**
+ * mod_tp_src/mod_tp_dst in OpenFlow 1.3: set_field to the L4 field of the match's protocol. Without a TCP, UDP or SCTP
+ * match (possible only inside write_actions, which is not checked against the match) OVS falls back to the
+ * OpenFlow 1.1 action, which prints under its old name.
+ */
+function formatL4Port(st: PrintState, which: 'src' | 'dst', port: number): string {
+  const p = st.nwProto;
+  if (p !== IPPROTO_TCP && p !== IPPROTO_UDP && p !== IPPROTO_SCTP) return `mod_tp_${which}:${port}`;
+  const proto = p === IPPROTO_UDP ? 'udp' : p === IPPROTO_SCTP ? 'sctp' : 'tcp';
+  return `set_field:${port}->${proto}_${which}`;
 }
 
 function formatOne(a: Action, st: PrintState): string {
@@ -220,7 +236,15 @@ function formatOne(a: Action, st: PrintState): string {
       return `resubmit(${port},${table}${a.withCtOrig ? ',ct' : ''})`;
     }
     case 'goto_table':
-      return v13 ? `goto_table:${a.table}` : `resubmit(,${a.table})`;
+      return v13 || st.trace ? `goto_table:${a.table}` : `resubmit(,${a.table})`;
+    case 'write_actions': {
+      if (!v13 && !st.trace) return '';
+      // Only OpenFlow 1.1+ flow_mods carry write_actions, so what it holds is in 1.1+ spelling, in a trace too.
+      const inner = formatList(a.actions, { ...st, version: 'OpenFlow13' });
+      return inner === '' ? '' : `write_actions(${inner})`;
+    }
+    case 'clear_actions':
+      return v13 || st.trace ? 'clear_actions' : '';
     case 'write_metadata':
       return `write_metadata:${hexOf(a.value)}${a.mask === (1n << 64n) - 1n ? '' : `/${hexOf(a.mask)}`}`;
     case 'set_vlan_vid': {
@@ -247,7 +271,7 @@ function formatOne(a: Action, st: PrintState): string {
     case 'push_vlan':
       st.vlan = true;
       // OpenFlow 1.0 has no push: OVS's encoder drops it (the following mod_vlan_vid pushes).
-      return v13 ? `push_vlan:${hexOf(a.ethertype)}` : '';
+      return v13 || st.trace ? `push_vlan:${hexOf(a.ethertype)}` : '';
     case 'set_field':
       return formatSetField(a.field, a.value, a.mask, st);
     case 'load':
@@ -269,9 +293,9 @@ function formatOne(a: Action, st: PrintState): string {
     case 'set_ip_ttl':
       return v13 ? `mod_nw_ttl:${a.ttl}` : `load:${hexOf(a.ttl)}->NXM_NX_IP_TTL[]`;
     case 'set_l4_src':
-      return v13 ? `set_field:${a.port}->${l4FieldName(st, 'src')}` : `mod_tp_src:${a.port}`;
+      return v13 ? formatL4Port(st, 'src', a.port) : `mod_tp_src:${a.port}`;
     case 'set_l4_dst':
-      return v13 ? `set_field:${a.port}->${l4FieldName(st, 'dst')}` : `mod_tp_dst:${a.port}`;
+      return v13 ? formatL4Port(st, 'dst', a.port) : `mod_tp_dst:${a.port}`;
     case 'dec_ttl':
       return a.explicitIds ? `dec_ttl(${a.controllerIds.join(',')})` : 'dec_ttl';
     case 'note':

@@ -24,6 +24,8 @@ export type Action =
   | ResubmitAction
   | GotoTableAction
   | WriteMetadataAction
+  | WriteActionsAction
+  | ClearActionsAction
   | SetVlanVidAction
   | SetVlanPcpAction
   | StripVlanAction
@@ -95,6 +97,22 @@ export interface WriteMetadataAction {
   readonly kind: 'write_metadata';
   readonly value: bigint;
   readonly mask: bigint;
+}
+
+/**
+ * write_actions(...): the OpenFlow 1.1+ Write-Actions instruction. Its actions are not run where they stand: they are
+ * merged into the packet's action set, which runs once, when the translation ends (see xlate-action-set.ts). Only
+ * actions OpenFlow allows in an action set are accepted by an OpenFlow 1.1+ switch; OpenFlow 1.0 cannot carry the
+ * instruction at all, so OVS drops it when it encodes a 1.0 flow_mod (flow-syntax.ts does the same).
+ */
+export interface WriteActionsAction {
+  readonly kind: 'write_actions';
+  readonly actions: readonly Action[];
+}
+
+/** clear_actions: the Clear-Actions instruction, empties the action set. */
+export interface ClearActionsAction {
+  readonly kind: 'clear_actions';
 }
 
 /** mod_vlan_vid (push a tag if none: OpenFlow 1.0 semantics) and set_vlan_vid. */
