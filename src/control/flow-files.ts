@@ -76,8 +76,6 @@ export function dumpFlows(bridge: Bridge, version: OpenFlowVersion, nowMs: numbe
         durationSec: Math.max(0, Math.floor(nowMs - r.createdMs)) / 1000,
         nPackets: r.nPackets,
         nBytes: r.nBytes,
-        idleAgeSec: Math.max(0, Math.floor((nowMs - r.usedMs) / 1000)),
-        hardAgeSec: Math.max(0, Math.floor((nowMs - r.modifiedMs) / 1000)),
       },
       { version: v, namer: bridge.namer },
     );

@@ -333,6 +333,34 @@ function keepHint(dir: string): string {
 const scenarios = listScenarios();
 
 /** Decided up front so that skips are visible with their reason. */
+/**
+ * Scenarios whose flowlab half is known not to pass yet, with the reason (test/conformance/known-gaps.json). Kept
+ * to capabilities that are not built yet; a divergence in something flowlab claims to do is a failing test instead.
+ */
+const KNOWN_GAPS: Record<string, string> = JSON.parse(
+  fs.readFileSync(path.join(HERE, 'known-gaps.json'), 'utf8'),
+) as Record<string, string>;
+
+/** Whether flowlab's replay matches OVS's output on every compared artefact (pcaps, conntrack, flow tables). */
+function flowlabMatchesOvs(s: Scenario): boolean {
+  let f: FlowlabResult;
+  try {
+    f = flowlabOrThrow(s);
+  } catch {
+    return false;
+  }
+  const r = run(PYTHON, [path.join(OVS_REF, 'compare.py'), s.expectedDir, f.outDir], { timeoutMs: 120_000 });
+  if (r.status !== 0) return false;
+  for (const b of s.topo.bridges) {
+    const file = `flows-${b.name}.txt`;
+    const gotPath = path.join(f.outDir, file);
+    if (!fs.existsSync(gotPath)) return false;
+    const want = normOfctlFlows(fs.readFileSync(path.join(s.expectedDir, file), 'utf8'));
+    if (normOfctlFlows(fs.readFileSync(gotPath, 'utf8')) !== want) return false;
+  }
+  return true;
+}
+
 function skipReason(s: Scenario): string | null {
   if (IN_CI) return null; // never skip in CI: missing prerequisites fail
   if (inputsPresent(s) && expectedIsFresh(s)) return null;
@@ -381,6 +409,17 @@ for (const s of scenarios) {
 
     if (OVS_ONLY) return;
 
+    const gap = KNOWN_GAPS[s.name];
+    if (gap !== undefined) {
+      // A capability flowlab does not have yet: the scenario's OVS half still runs above, and this test fails as
+      // soon as flowlab matches OVS everywhere, so the entry cannot outlive the gap.
+      it(`flowlab does not match OVS here yet (known gap: ${gap})`, { timeout: ovsTimeout }, () => {
+        requireExpected(s);
+        expect(flowlabMatchesOvs(s), 'flowlab now matches OVS: remove the entry from known-gaps.json').toBe(false);
+      });
+      return;
+    }
+
     it('flowlab replay completes on the scenario', { timeout: ovsTimeout }, () => {
       requireExpected(s);
       flowlabOrThrow(s);
@@ -395,7 +434,7 @@ for (const s of scenarios) {
       if (r.status !== 0) throw new Error(`compare.py (packets) failed; ${keepHint(f.outDir)}\n${output(r)}`);
     });
 
-    it('flowlab leaves the same conntrack table as OVS (empty: no ct actions run)', { timeout: ovsTimeout }, () => {
+    it('flowlab leaves the same conntrack table as OVS', { timeout: ovsTimeout }, () => {
       requireExpected(s);
       const f = flowlabOrThrow(s);
       const r = run(PYTHON, [path.join(OVS_REF, 'compare.py'), s.expectedDir, f.outDir, '--no-pcap'], {

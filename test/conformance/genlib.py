@@ -93,3 +93,21 @@ class TimedTrace(Trace):
             os.path.basename(os.path.abspath(scen_dir)), len(self.items),
             ", ".join("%s(%d)" % (p, len(v)) for p, v in
                       sorted(per_port.items()))))
+
+
+def to_ipv6(pkt, src, dst, hlim=64):
+    """The L4 part of an IPv4 packet (e.g. from TcpConn) re-wrapped in an
+    IPv6 header, with the L4 checksum recomputed for the new pseudo-header
+    (TcpConn only builds IPv4; its seq/ack bookkeeping works for both)."""
+    from scapy.all import IP, IPv6
+    l4 = pkt[IP].payload.copy()
+    if hasattr(l4, "chksum"):
+        l4.chksum = None
+    return IPv6(src=src, dst=dst, hlim=hlim) / l4
+
+
+def icmp_quote(orig, quote_len=None):
+    """Bytes an ICMP error quotes of the IP packet `orig`: the whole packet,
+    or its first quote_len bytes (IP header + 8 is the RFC 792 minimum)."""
+    raw = bytes(orig)
+    return raw if quote_len is None else raw[:quote_len]
