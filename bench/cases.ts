@@ -4,6 +4,7 @@
  */
 
 import { classifierCases } from './classifier.bench.js';
+import { conntrackCases } from './conntrack.bench.js';
 import { extractCases } from './extract.bench.js';
 import type { BenchCase } from './harness.js';
 import { xlateCases } from './xlate.bench.js';
@@ -12,6 +13,7 @@ export const SUITES: readonly { readonly name: string; readonly cases: () => Ben
   { name: 'extract', cases: extractCases },
   { name: 'classifier', cases: classifierCases },
   { name: 'xlate', cases: xlateCases },
+  { name: 'conntrack', cases: conntrackCases },
 ];
 
 export function allCases(): BenchCase[] {

@@ -14,6 +14,8 @@ import { formatOfctlShow, formatVsctlShow } from '../control/show.js';
 import { parseHexPacket, traceTopology, type TraceInput } from '../control/trace.js';
 import { extractSnapshotFromMarkdown } from '../io/ovs-snapshot-markdown.js';
 import { loadOvsSnapshot } from '../io/ovs-snapshot.js';
+import { benchCommand } from './bench-command.js';
+import { conntrackCommand } from './conntrack-command.js';
 import { UsageError, type CliIo } from './cli-io.js';
 import { loadSpec, specName } from './load-spec.js';
 
@@ -53,7 +55,7 @@ pcapng) in timestamp order. Writes to DIR, in the layout of the reference runner
   <port>.pcap          frames each dummy/internal port (and each bridge's LOCAL port) transmitted
   flows-<bridge>.txt   dump-flows with counters, normalised like run_ovs.py
   fates.jsonl          per input packet: outputs (port#n) or where and why it was dropped
-  summary.json         counts;  conntrack.txt: the conntrack table (empty: no conntrack yet)
+  summary.json         counts;  conntrack.txt: the conntrack table at the end (dpctl/dump-conntrack, sorted)
 
 options:
   --out DIR            output folder (created; plain files in it are replaced)
@@ -312,7 +314,7 @@ example:
   },
 };
 
-export const COMMANDS: readonly Command[] = [replayCommand, traceCommand, dumpFlowsCommand, showCommand, snapshotCommand];
+export const COMMANDS: readonly Command[] = [replayCommand, traceCommand, dumpFlowsCommand, showCommand, snapshotCommand, benchCommand, conntrackCommand];
 
 function help(io: CliIo, c: Command): number {
   io.out(c.help);

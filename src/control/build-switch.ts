@@ -12,6 +12,7 @@ import type { BridgeSpec, PortSpec, TopologySpec } from '../io/topology.js';
 import type { Bridge } from '../ofproto/bridge.js';
 import type { PortType } from '../ofproto/port.js';
 import { Switch } from '../ofproto/switch.js';
+import { buildTunnels } from './build-tunnels.js';
 import { readFlowFiles, syntaxVersion } from './flow-files.js';
 
 const PORT_TYPES: ReadonlySet<string> = new Set<PortType>(['dummy', 'system', 'internal', 'patch', 'tap', 'vxlan', 'geneve', 'gre', 'stt']);
@@ -37,6 +38,7 @@ export function buildSwitch(spec: TopologySpec, opts: BuildOptions = {}): Switch
     });
     for (const p of br.ports) addPort(sw, bridge, p, spec);
   }
+  buildTunnels(sw, spec, opts.nowMs ?? 0);
   if (opts.flows ?? true) {
     // Every file of every bridge parses before any flow is added: one bad line leaves all tables empty.
     const parsed = spec.bridges.map((br) => readFlowFiles(sw.bridge(br.name)!, br.flowFiles, br.openflowVersion));

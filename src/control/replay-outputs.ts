@@ -5,9 +5,11 @@
  *   <port>.pcap         every dummy/internal port, each bridge's LOCAL port included (named like the bridge):
  *                       classic little-endian µs pcap, byte-compatible with pcapio.py; timestamps = the input
  *                       packet's that caused the frame
- *   conntrack.txt       the conntrack table (empty: no conntrack yet)
+ *   conntrack.txt       the conntrack table at the end, normalised as run_ovs.py does (sorted, no timeout=/id=)
  *   flows-<bridge>.txt  dump-flows with counters, normalised as run_ovs.py's norm_ofctl_flows
  *   fates.jsonl         one line per input packet: where it went, or where and why it was dropped
+ *   dpctl-show.txt      datapath lookups (hit/missed/lost), megaflow count, masks, ports (dpctl/show)
+ *   dpctl-flows.txt     the megaflows left at the end (dpctl/dump-flows --names, `used:` removed, sorted)
  *   summary.json        counts
  *
  * The port captures are opened before the first packet and written as packets go (buffered by PcapWriter), so a
@@ -16,7 +18,13 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Conntrack } from '../conntrack/index.js';
+import type { DatapathCaches } from '../dpif/caches.js';
+import { type DpShowPort, formatDpctlShow } from '../dpif/dp-stats.js';
+import { formatMegaflow } from '../dpif/megaflow-format.js';
 import { PcapWriter } from '../io/pcap-writer.js';
+import type { Port } from '../ofproto/port.js';
+import type { Switch } from '../ofproto/switch.js';
 
 /** One pcap per captured port, indexed by name; counts frames for `port#n` references. */
 export class PortCaptures {
@@ -83,4 +91,37 @@ export function prepareOutputDir(dir: string): void {
   for (const f of fs.readdirSync(dir, { withFileTypes: true })) {
     if (f.isFile()) fs.unlinkSync(path.join(dir, f.name));
   }
+}
+
+/** OVS's netdev type names as dpctl/show prints them for our port types (dummy datapath). */
+function dpPortType(p: Port): string {
+  if (p.type === 'internal') return 'dummy-internal';
+  if (p.type === 'dummy' || p.type === 'system' || p.type === 'tap' || p.type === undefined) return 'dummy';
+  return p.type;
+}
+
+/** dpctl-show.txt: lookups, flows, masks and the datapath's ports, as `ovs-appctl dpctl/show`. */
+export function formatDpctlShowFile(sw: Switch, caches: DatapathCaches): string {
+  const ports: DpShowPort[] = [];
+  for (const br of sw.bridges) {
+    for (const p of br.portList) if (!p.isPatch && p.dpPort >= 0) ports.push({ dpPort: p.dpPort, name: p.name, type: dpPortType(p) });
+  }
+  return formatDpctlShow(caches.stats, caches.table.count, caches.table.maskCounts().subtables, ports);
+}
+
+/** dpctl-flows.txt: every megaflow as `dpctl/dump-flows --names`, `used:` left out and lines sorted (run_ovs.py). */
+export function formatDpctlFlowsFile(sw: Switch, caches: DatapathCaches): string {
+  const portName = (dp: number): string | undefined => sw.dpPortName(dp);
+  const lines = caches.table.all().map((mf) => formatMegaflow(mf, { portName }));
+  lines.sort();
+  return lines.map((l) => l + '\n').join('');
+}
+
+/**
+ * conntrack.txt: `dpctl/dump-conntrack` lines as run_ovs.py's norm_conntrack leaves them: sorted, with `,timeout=N`
+ * and `,id=N` removed (which also drops ICMP tuples' id, as it does for OVS's output).
+ */
+export function formatConntrackFile(ct: Conntrack, nowMs: number): string {
+  const lines = ct.dump(nowMs).map((l) => l.replace(/,timeout=\d+/g, '').replace(/,id=\d+/g, ''));
+  return lines.sort().map((l) => l + '\n').join('');
 }

@@ -28,7 +28,17 @@ import type { Port } from '../ofproto/port.js';
 import { buildSwitch } from './build-switch.js';
 import { dumpFlows } from './flow-files.js';
 import { MergedInputs, type ReplayInput } from './replay-inputs.js';
-import { normalizeDumpFlows, PortCaptures, prepareOutputDir, writeText } from './replay-outputs.js';
+import type { Conntrack } from '../conntrack/index.js';
+import type { DatapathCacheConfig } from '../dpif/caches.js';
+import {
+  formatConntrackFile,
+  formatDpctlFlowsFile,
+  formatDpctlShowFile,
+  normalizeDumpFlows,
+  PortCaptures,
+  prepareOutputDir,
+  writeText,
+} from './replay-outputs.js';
 
 export interface ReplayOptions {
   readonly outDir: string;
@@ -39,6 +49,10 @@ export interface ReplayOptions {
   readonly extraInputs?: readonly ReplayInput[];
   /** Emulate the reference runner's per-packet settle (ms); 0 = pure capture time (default). */
   readonly settleMs?: number;
+  /** Datapath cache settings (EMC, SMC, flow limit, max-idle); OVS's defaults when absent. */
+  readonly caches?: DatapathCacheConfig;
+  /** The connection tracker to use (limits set beforehand, read afterwards); a fresh one when absent. */
+  readonly conntrack?: Conntrack;
   /** Called every `progressEvery` packets. */
   readonly onProgress?: (done: number) => void;
   readonly progressEvery?: number;
@@ -55,12 +69,19 @@ export interface ReplaySummary {
   readonly packet_ins: number;
   readonly capture_errors: readonly string[];
   readonly conntrack_entries: number;
+  /** Megaflows at the end, distinct masks (in_port ignored) and (in_port, mask) subtables, as OVS's summary.json. */
+  readonly megaflows: number;
+  readonly megaflow_masks: number;
+  readonly dpcls_subtables: number;
+  readonly dp_lookups: { readonly hit: number; readonly missed: number; readonly lost: number };
 }
 
 export interface ReplayResult {
   readonly summary: ReplaySummary;
   /** Damage in input captures (the replay went on without the damaged rest). */
   readonly captureErrors: readonly CaptureError[];
+  /** The replay clock at the end (the last packet's time, plus settles): what a dump of the end state uses. */
+  readonly endMs: number;
 }
 
 /** The inputs a replay reads: the topology's, with command-line ones replacing or adding per port. */
@@ -105,7 +126,7 @@ export function replay(spec: TopologySpec, opts: ReplayOptions): ReplayResult {
     captured.map((c) => c.name),
   );
   const tx = new CaptureTransmit(captures);
-  const dp = new Datapath(sw, clock, tx);
+  const dp = new Datapath(sw, clock, tx, undefined, opts.caches, opts.conntrack);
   const fates = new LineWriter(path.join(outDir, 'fates.jsonl'));
 
   const perPortIn: Record<string, number> = {};
@@ -151,9 +172,14 @@ export function replay(spec: TopologySpec, opts: ReplayOptions): ReplayResult {
     const bridge = sw.bridge(br.name)!;
     writeText(outDir, `flows-${br.name}.txt`, normalizeDumpFlows(dumpFlows(bridge, br.openflowVersion, clock.nowMs())));
   }
-  writeText(outDir, 'conntrack.txt', '');
+  writeText(outDir, 'conntrack.txt', formatConntrackFile(dp.conntrack, clock.nowMs()));
+  // The reference runner's last settles let the revalidators run once more; so does ours.
+  dp.caches.revalidator.run(clock.nowMs());
+  writeText(outDir, 'dpctl-show.txt', formatDpctlShowFile(sw, dp.caches));
+  writeText(outDir, 'dpctl-flows.txt', formatDpctlFlowsFile(sw, dp.caches));
 
   const c = dp.counters;
+  const masks = dp.caches.table.maskCounts();
   const summary: ReplaySummary = {
     input_packets: count,
     input_packets_per_port: sortKeys(perPortIn),
@@ -164,10 +190,14 @@ export function replay(spec: TopologySpec, opts: ReplayOptions): ReplayResult {
     malformed: sortKeys(Object.fromEntries(c.malformed)),
     packet_ins: c.packetIns,
     capture_errors: merged.errors.map((e) => e.message),
-    conntrack_entries: 0,
+    conntrack_entries: dp.conntrack.entries(clock.nowMs()).length,
+    megaflows: dp.caches.table.count,
+    megaflow_masks: masks.masks,
+    dpcls_subtables: masks.subtables,
+    dp_lookups: { hit: dp.caches.stats.hits, missed: dp.caches.stats.upcalls + dp.caches.stats.lost, lost: dp.caches.stats.lost },
   };
   writeText(outDir, 'summary.json', JSON.stringify(summary, null, 1) + '\n');
-  return { summary, captureErrors: merged.errors };
+  return { summary, captureErrors: merged.errors, endMs: clock.nowMs() };
 }
 
 /** One fates.jsonl line. */

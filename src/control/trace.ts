@@ -39,6 +39,8 @@ export interface TraceReport {
   readonly datapathActions: string;
   readonly dropReason: string | null;
   readonly error: string | null;
+  /** Why the datapath would hand this flow to the slow path ('action'), or null. */
+  readonly slowPath: 'action' | null;
   readonly nodes: readonly TraceNode[];
   /** The whole report in ofproto/trace's text layout. */
   readonly text: string;
@@ -70,7 +72,8 @@ export function traceOn(sw: Switch, input: TraceInput, nowMs = 0): TraceReport {
     extractPacket(pkt, key);
     if (pkt.len >= 18 && pkt.buf[pkt.start + 12] === 0x88 && pkt.buf[pkt.start + 13] === 0xa8) vlanTpid = 0x88a8;
   }
-  const res = xlate(sw, bridge, key, { nowMs, trace: true, traceNames: true, vlanTpid });
+  const mayLearn = input.kind !== 'flow';
+  const res = xlate(sw, bridge, key, { nowMs, trace: true, traceNames: true, vlanTpid, mayLearn });
   const namer = bridge.namer;
   const flow = traceFlow(key, namer);
   const final = traceFlow(res.finalFlow, namer);
@@ -82,6 +85,7 @@ export function traceOn(sw: Switch, input: TraceInput, nowMs = 0): TraceReport {
     datapathActions: formatDpActions(res.dpActions, (dp) => sw.dpPortName(dp)),
     dropReason: res.drop?.text ?? null,
     error: res.error,
+    slowPath: res.slowPath,
     nodes: res.trace ?? [],
   };
   return { ...report, text: formatTrace({ ...report, nodes: report.nodes }) };

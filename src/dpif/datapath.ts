@@ -3,13 +3,14 @@
  *
  *   receive(port, frame)
  *     -> extract: flow key + layer offsets (src/flow/extract.ts via layers.ts)
- *     -> upcall: xlate runs the OpenFlow pipeline on the key (src/ofproto/xlate.ts) -> datapath actions
- *     -> commit the translation's side effects at the current time (rule stats, MAC learning, learn(), fin_timeout)
+ *     -> caches (caches.ts): EMC -> dpcls -> on a miss, upcall: xlate runs the OpenFlow pipeline on the key
+ *        (src/ofproto/xlate.ts) and a megaflow is installed; the translation's side effects (rule stats, MAC
+ *        learning, learn(), fin_timeout) are committed at the current time, on hits as on upcalls
  *     -> execute the datapath actions on the bytes (execute.ts) -> frames to ports, packet-ins
  *
- * Every packet is an upcall here: there is no megaflow cache yet (EMC/dpcls come later). That gives exactly OVS's
- * forwarding when its caches are coherent, which is what the reference runner ensures by waiting for a revalidator
- * round after every packet; the side effects a cache hit would replay are committed for every packet instead.
+ * Megaflows are revalidated before the next pass after anything that can change a translation (revalidator.ts), so
+ * a packet never follows a stale action and forwarding equals OVS's with coherent caches, which is what the
+ * reference runner ensures by waiting for a revalidator round after every packet.
  *
  * Time. The caller owns the clock; `expire(nowMs)` ages OpenFlow rules (idle/hard timeouts) and NORMAL's MAC tables,
  * and `receive` translates at the clock's current time. Replay calls expire before each packet.
@@ -20,13 +21,16 @@
  */
 
 import type { Clock } from '../base/clock.js';
+import { Conntrack } from '../conntrack/index.js';
 import { extractStatusName } from '../flow/extract.js';
-import { KEY_WORDS, W } from '../flow/key-layout.js';
+import { KEY_WORDS, VLAN_CFI, W } from '../flow/key-layout.js';
+import type { Bridge } from '../ofproto/bridge.js';
 import type { Port } from '../ofproto/port.js';
-import { commitSideEffects } from '../ofproto/side-effects.js';
 import type { Switch } from '../ofproto/switch.js';
-import { xlate } from '../ofproto/xlate.js';
 import type { XlateDrop, XlateDropKind, XlateResult } from '../ofproto/xlate-types.js';
+import { DECAP_DROP_NAMES, popVxlan } from '../tunnel/vxlan-decap.js';
+import { ovsRssHash } from '../tunnel/vxlan-encap.js';
+import { DatapathCaches, type DatapathCacheConfig } from './caches.js';
 import { DpExecutor, EXEC_DROP_NAMES, ExecDrop, type DpSink, type DpUserspaceAction } from './execute.js';
 import { extractPacket } from './layers.js';
 import { DpPacket } from './packet.js';
@@ -95,35 +99,75 @@ export class Datapath implements DpSink {
     dropReasons: new Map(),
     malformed: new Map(),
   };
-  /** The last translation, for callers that want to look (trace, tests). */
+  /** The last translation, for callers that want to look (trace, tests); null when the packet hit a cache. */
   lastXlate: XlateResult | null = null;
+  /** EMC -> dpcls -> upcall, consulted once per datapath pass (caches.ts). */
+  readonly caches: DatapathCaches;
+
+  /** The connection tracker behind the `ct` action (dpctl/dump-conntrack and friends read it). */
+  readonly conntrack: Conntrack;
 
   private readonly pkt: DpPacket;
   private readonly key = new Uint32Array(KEY_WORDS);
+  private readonly recircKey = new Uint32Array(KEY_WORDS);
   private readonly executor: DpExecutor;
+  /** Where the packet being processed came in: recirculated passes keep its in_port. */
+  private inBridge: Bridge | null = null;
+  private inDpPort = 0;
+  private recircDepth = 0;
+  /** Frames the host stack sent back (ARP replies), received after the current packet. */
+  private readonly hostReplies: { port: Port; frame: Uint8Array }[] = [];
+  private lastCtSweepMs = -Infinity;
 
   constructor(
     readonly sw: Switch,
     private readonly clock: Clock,
     private readonly tx: PortTransmit,
     frameCapacity?: number,
+    cacheConfig?: DatapathCacheConfig,
+    conntrack?: Conntrack,
   ) {
+    this.caches = new DatapathCaches(sw, cacheConfig);
     this.pkt = new DpPacket(frameCapacity);
-    this.executor = new DpExecutor(this, frameCapacity);
+    this.conntrack = conntrack ?? new Conntrack();
+    const ct = this.conntrack;
+    this.executor = new DpExecutor(this, frameCapacity, { conntrack: ct, nowMs: () => clock.nowMs() });
   }
 
-  /** Ages rules and MAC entries of every bridge to `nowMs`. */
+  /**
+   * Ages rules and MAC entries of every bridge to `nowMs`, and (at most once a second of clock time) frees expired
+   * connections, as OVS's conntrack clean thread does; an expired connection is invisible to lookups before that,
+   * but still counts against limits.
+   */
   expire(nowMs: number): void {
     for (const br of this.sw.bridges) {
       br.flows.expire(nowMs);
       br.macTable.expire(nowMs);
     }
+    if (nowMs - this.lastCtSweepMs >= CT_SWEEP_INTERVAL_MS) {
+      this.lastCtSweepMs = nowMs;
+      this.conntrack.sweep(nowMs);
+    }
   }
 
   /** Processes one frame received on `port`; see `fate` for what happened. */
   receive(port: Port, frame: Uint8Array, off = 0, len = frame.length): PacketFate {
+    this.fate.reset();
+    const fate = this.ingest(port, frame, off, len);
+    // Frames the host stack answered meanwhile (ARP replies from an underlay address) arrive next, as OVS's
+    // netdev-dummy queues them; what they cause belongs to this packet's fate.
+    while (this.hostReplies.length > 0) {
+      const r = this.hostReplies.shift()!;
+      const drop = fate.drop;
+      this.ingest(r.port, r.frame, 0, r.frame.length);
+      fate.drop = fate.outputs.length > 0 || fate.packetIns > 0 ? null : drop;
+    }
+    return fate;
+  }
+
+  /** One frame from a port through the datapath, adding to `fate`. */
+  private ingest(port: Port, frame: Uint8Array, off: number, len: number): PacketFate {
     const fate = this.fate;
-    fate.reset();
     this.counters.received++;
     const bridge = this.sw.bridge(port.bridgeName);
     if (bridge === undefined || port.isPatch) {
@@ -134,17 +178,24 @@ export class Datapath implements DpSink {
     pkt.load(frame, off, len);
     pkt.md[W.IN_PORT] = port.ofport;
     const status = extractPacket(pkt, this.key);
+    pkt.rssHash = ovsRssHash(this.key);
     if (status !== 0) {
       fate.malformed = extractStatusName(status);
       bump(this.counters.malformed, fate.malformed);
     }
 
     const nowMs = this.clock.nowMs();
-    const res = xlate(this.sw, bridge, this.key, { nowMs, vlanTpid: outerTpid(pkt) });
-    this.lastXlate = res;
-    commitSideEffects(res.sideEffects, { bytes: pkt.len, tcpFlags: this.key[W.TCP_FLAGS] }, nowMs);
+    // --- fast path (caches.ts): EMC -> dpcls -> upcall; side effects are committed there, hit or miss ---
+    const tpid = this.key[W.DL_TYPE_VLAN] & VLAN_CFI ? outerTpid(pkt) : 0;
+    const res = this.caches.translate(bridge, port.dpPort, this.key, tpid, pkt.len, nowMs);
+    this.lastXlate = this.caches.lastXlate;
+    this.noteNeighbours(nowMs);
+    // --- end of fast path ---
 
-    const drop = this.executor.execute(pkt, res.dpActions);
+    this.inBridge = bridge;
+    this.inDpPort = port.dpPort;
+    this.recircDepth = 0;
+    const drop = this.executor.execute(pkt, res.actions);
     if (fate.outputs.length === 0 && fate.packetIns === 0) {
       if (drop !== ExecDrop.NONE) return this.dropped({ kind: 'datapath', bridge: bridge.name, reason: EXEC_DROP_NAMES[drop] });
       return this.dropped(dropInfo(res.drop ?? { kind: 'no_output', bridge: res.bridge, text: 'no output action' }));
@@ -162,11 +213,124 @@ export class Datapath implements DpSink {
 
   // -- DpSink ------------------------------------------------------------------------------------------------------
 
+  /**
+   * recirc(id): the packet goes through extract and the caches again with recirc_id = id and the conntrack fields
+   * the ct action left in its metadata (OVS dp_netdev_recirculate; at most MAX_RECIRC_DEPTH nested passes).
+   */
+  recirculate(pkt: DpPacket, id: number): ExecDrop {
+    const bridge = this.inBridge;
+    if (bridge === null) return ExecDrop.RECIRC_NOT_IMPLEMENTED;
+    if (this.recircDepth >= MAX_RECIRC_DEPTH) return ExecDrop.RECIRC_TOO_DEEP;
+    this.recircDepth++;
+    try {
+      pkt.md[W.RECIRC_ID] = id;
+      const key = this.recircKey;
+      extractPacket(pkt, key);
+      const tpid = key[W.DL_TYPE_VLAN] & VLAN_CFI ? outerTpid(pkt) : 0;
+      const res = this.caches.translate(bridge, this.inDpPort, key, tpid, pkt.len, this.clock.nowMs());
+      this.noteNeighbours(this.clock.nowMs());
+      return this.executor.execute(pkt, res.actions);
+    } finally {
+      this.recircDepth--;
+    }
+  }
+
+  /**
+   * tnl_pop(vport): validate and strip the outer headers (src/tunnel/vxlan-decap.ts), find the tunnel port the
+   * packet belongs to by its outer addresses, VNI and vport (ofproto/tunnel.c), and run the inner frame through the
+   * datapath as received on that port, with the tunnel metadata set. A bad outer header is dropped with its reason;
+   * no matching tunnel port is OVS's "receive tunnel port not found", counted as a lost upcall.
+   */
+  tunnelPop(pkt: DpPacket, vport: number): ExecDrop {
+    const tunnels = this.sw.tunnels;
+    if (tunnels === null) return ExecDrop.TUNNEL_NOT_IMPLEMENTED;
+    if (this.recircDepth >= MAX_RECIRC_DEPTH) return ExecDrop.RECIRC_TOO_DEEP;
+    const md = pkt.md;
+    const n = popVxlan(pkt.buf, pkt.start, pkt.len, pkt.l3, pkt.l4, md);
+    if (n < 0) {
+      bump(this.counters.dropReasons, DECAP_DROP_NAMES[-n]);
+      return ExecDrop.TUNNEL_POP_FAILED;
+    }
+    pkt.start += n;
+    pkt.len -= n;
+    pkt.ctConn = -1;
+    // A decapsulated packet starts afresh: only its tunnel metadata survives (pkt_metadata_init_tnl + recirculate).
+    md.fill(0, 0, W.TUN_ID);
+    md.fill(0, W.TUN_FLAGS_TOS_TTL + 1);
+    const port = tunnels.ports.receive(md, vport);
+    const tport = port === null ? undefined : this.sw.bridge(port.bridge)?.port(port.ofport);
+    if (port === null || tport === undefined) {
+      this.caches.stats.lost++;
+      bump(this.counters.dropReasons, 'receive tunnel port not found');
+      return ExecDrop.TUNNEL_POP_FAILED;
+    }
+    const bridge = this.sw.bridge(port.bridge)!;
+    md[W.IN_PORT] = port.ofport;
+    const savedBridge = this.inBridge;
+    const savedDp = this.inDpPort;
+    this.inBridge = bridge;
+    this.inDpPort = vport;
+    this.recircDepth++;
+    try {
+      const key = this.recircKey;
+      extractPacket(pkt, key);
+      pkt.rssHash = ovsRssHash(key);
+      const tpid = key[W.DL_TYPE_VLAN] & VLAN_CFI ? outerTpid(pkt) : 0;
+      const nowMs = this.clock.nowMs();
+      const res = this.caches.translate(bridge, vport, key, tpid, pkt.len, nowMs);
+      this.noteNeighbours(nowMs);
+      const drop = this.executor.execute(pkt, res.actions);
+      if (res.actions.length === 0 && res.drop !== null) bump(this.counters.dropReasons, res.drop.text);
+      return drop;
+    } finally {
+      this.recircDepth--;
+      this.inBridge = savedBridge;
+      this.inDpPort = savedDp;
+    }
+  }
+
+  /** Applies the tunnel neighbours an upcall's translation saw (never a cache hit's: OVS learns them in the upcall). */
+  private noteNeighbours(nowMs: number): void {
+    const seen = this.caches.lastXlate?.neighbours;
+    const tunnels = this.sw.tunnels;
+    if (seen === undefined || tunnels === null) return;
+    const before = tunnels.underlay.seq;
+    for (const s of seen) tunnels.underlay.setNeighbour(s.bridge, s.ip, 0, s.mac, 0, nowMs);
+    // A changed neighbour changes tnl_push headers: every megaflow is revalidated (OVS: tnl_conf_seq).
+    if (tunnels.underlay.seq !== before) this.sw.generation++;
+  }
+
   output(dpPort: number, pkt: DpPacket): void {
     const port = this.sw.portByDp(dpPort);
     if (port === undefined) return;
     this.counters.transmitted++;
     this.fate.outputs.push({ port: port.name, n: this.tx.transmit(port, pkt) });
+    if (this.sw.tunnels !== null) this.answerArp(port, pkt);
+  }
+
+  /**
+   * The host stack behind a device with an underlay address answers ARP requests for that address (what the kernel
+   * does on a real host, and what OVS's netdev-dummy emulates): the reply comes back in on the same port.
+   */
+  private answerArp(port: Port, pkt: DpPacket): void {
+    const tunnels = this.sw.tunnels!;
+    if (!tunnels.underlay.hasAddress(port.name)) return;
+    const b = pkt.buf;
+    const f = pkt.start;
+    if (pkt.len < 42 || b[f + 12] !== 0x08 || b[f + 13] !== 0x06 || b[f + 20] !== 0 || b[f + 21] !== 1) return;
+    const tpa = ((b[f + 38] << 24) | (b[f + 39] << 16) | (b[f + 40] << 8) | b[f + 41]) >>> 0;
+    if (!tunnels.underlay.addressesOf(port.name).some((a) => a.addr[2] === 0xffff && a.addr[0] === 0 && a.addr[3] === tpa)) return;
+    const mac = tunnels.deviceMac(port.name);
+    if (mac === undefined) return;
+    const r = new Uint8Array(42);
+    r.set(b.subarray(f + 6, f + 12), 0); // to the requester's Ethernet source
+    r.set(mac, 6);
+    r.set([0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x02], 12);
+    r.set(mac, 22);
+    r.set(b.subarray(f + 38, f + 42), 28); // spa: the requested address
+    r.set(b.subarray(f + 6, f + 12), 32); // tha: the requester's Ethernet source
+    r.set(b.subarray(f + 28, f + 32), 38); // tpa: the requester's spa
+    this.hostReplies.push({ port, frame: r });
   }
 
   userspace(_action: DpUserspaceAction, _pkt: DpPacket): void {
@@ -174,6 +338,11 @@ export class Datapath implements DpSink {
     this.counters.packetIns++;
   }
 }
+
+/** OVS's MAX_RECIRC_DEPTH (dpif-netdev). */
+const MAX_RECIRC_DEPTH = 6;
+/** How often (clock time) expire() frees expired connections. */
+const CT_SWEEP_INTERVAL_MS = 1000;
 
 function bump(m: Map<string, number>, k: string): void {
   m.set(k, (m.get(k) ?? 0) + 1);

@@ -21,13 +21,23 @@
  * Masked sets. A `set_masked` carries a key and a mask in flow-key layout; for every mask bit the packet's bit takes
  * the key's. Which key words belong to which header is fixed by `DpHeader`.
  *
- * What is not here yet: conntrack (`ct`) and recirculation. A packet that reaches one stops there and is counted as
- * dropped with the reason "conntrack not implemented" (or "recirculation not implemented"); we do not pretend.
+ * Conntrack and recirculation. `ct` hands the packet to the datapath's Conntrack (src/conntrack), which sets its
+ * conntrack metadata and may rewrite it (NAT, FTP ALG). A fragment may be held for reassembly (the packet stops here,
+ * counted as "held for fragment reassembly"); when a datapath is complete, its fragments come back and each runs the
+ * rest of the action list, as OVS's ipf puts them back into the batch. `recirc(id)` goes back to the sink
+ * (the datapath), which runs the packet through extract and the caches again with recirc_id set: the packet itself
+ * when the recirculation is the last action, a copy otherwise. An executor built without conntrack (unit tests of
+ * the other actions) still stops at `ct` with "conntrack not implemented", and a sink that cannot recirculate at
+ * `recirc` with "recirculation not implemented". Header rewrites and ct_clear forget the packet's cached connection,
+ * as OVS's packet_set_* functions do.
  */
 
+import { CtVerdict, type Conntrack, type HeldFragment } from '../conntrack/index.js';
 import { csumUpdate16, crc32c } from '../packet/checksum.js';
 import { W } from '../flow/key-layout.js';
 import type { DpAction, DpHeader } from '../ofproto/dp-actions.js';
+import { pushTunnelHeader, tunnelSourcePort } from '../tunnel/vxlan-encap.js';
+import { ctParams } from './ct-action.js';
 import { DpPacket } from './packet.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -41,6 +51,12 @@ export const enum ExecDrop {
   RECIRC_NOT_IMPLEMENTED = 2,
   CLONE_TOO_DEEP = 3,
   PUSH_VLAN_NO_ROOM = 4,
+  FRAGMENT_HELD = 5,
+  RECIRC_TOO_DEEP = 6,
+  TNL_PUSH_NO_ROOM = 7,
+  TUNNEL_NOT_IMPLEMENTED = 8,
+  /** tnl_pop refused the packet; the sink counted its own reason. */
+  TUNNEL_POP_FAILED = 9,
 }
 
 export const EXEC_DROP_NAMES: readonly string[] = [
@@ -49,6 +65,11 @@ export const EXEC_DROP_NAMES: readonly string[] = [
   'recirculation not implemented',
   'clone nesting too deep',
   'no room to push a VLAN header',
+  'held for fragment reassembly',
+  'max recirculation depth exceeded',
+  'no room to push a tunnel header',
+  'tunnels not configured',
+  'tunnel pop failed',
 ];
 
 export type DpUserspaceAction = Extract<DpAction, { kind: 'userspace' }>;
@@ -59,6 +80,22 @@ export interface DpSink {
   output(port: number, pkt: DpPacket): void;
   /** A packet-in (controller) or slow-path upcall. */
   userspace(action: DpUserspaceAction, pkt: DpPacket): void;
+  /**
+   * Runs `pkt` through the datapath again with recirc_id `id` (the sink owns extract and the caches). Returns
+   * ExecDrop.RECIRC_TOO_DEEP past the depth limit. A sink without it cannot recirculate.
+   */
+  recirculate?(pkt: DpPacket, id: number): ExecDrop;
+  /**
+   * tnl_pop: decapsulate `pkt` and run the inner frame through the datapath as received on tunnel vport `vport`
+   * (the sink owns the tunnel tables). A sink without it cannot terminate tunnels.
+   */
+  tunnelPop?(pkt: DpPacket, vport: number): ExecDrop;
+}
+
+/** What the `ct` action needs besides the packet: the tracker and the datapath's clock. */
+export interface DpConntrack {
+  readonly conntrack: Conntrack;
+  nowMs(): number;
 }
 
 /** Clone nesting OVS allows in a datapath action list is bounded by xlate's recursion limit; this is ample. */
@@ -70,19 +107,28 @@ export const MAX_CLONE_DEPTH = 16;
 
 export class DpExecutor {
   private readonly clones: DpPacket[] = [];
+  /** Re-entrant executions in progress (a recirculation executes again before the outer list is done). */
+  private nest = 0;
 
   constructor(
     private readonly sink: DpSink,
     private readonly cloneCapacity?: number,
+    private readonly ct?: DpConntrack,
   ) {}
 
   /** Runs `actions` on `pkt`. Returns why execution stopped early, or ExecDrop.NONE. */
   execute(pkt: DpPacket, actions: readonly DpAction[]): ExecDrop {
-    return this.run(pkt, actions, 0);
+    // Each nesting level has its own scratch packets, so a recirculation inside a clone cannot reuse the clone's.
+    const base = this.nest++ * (MAX_CLONE_DEPTH + 2);
+    try {
+      return this.run(pkt, actions, base, 0);
+    } finally {
+      this.nest--;
+    }
   }
 
-  private run(pkt: DpPacket, actions: readonly DpAction[], depth: number): ExecDrop {
-    for (let i = 0; i < actions.length; i++) {
+  private run(pkt: DpPacket, actions: readonly DpAction[], depth: number, from: number): ExecDrop {
+    for (let i = from; i < actions.length; i++) {
       const a = actions[i];
       switch (a.kind) {
         case 'output':
@@ -90,6 +136,7 @@ export class DpExecutor {
           break;
         case 'set_masked':
           setMasked(pkt, a.header, a.key, a.mask);
+          if (a.header !== 'eth' && a.header !== 'skb_mark' && a.header !== 'tunnel') pkt.ctConn = -1;
           break;
         case 'push_vlan':
           if (!pushVlan(pkt, a.tpid, a.tci)) return ExecDrop.PUSH_VLAN_NO_ROOM;
@@ -101,23 +148,70 @@ export class DpExecutor {
           this.sink.userspace(a, pkt);
           break;
         case 'clone': {
-          if (depth >= MAX_CLONE_DEPTH) return ExecDrop.CLONE_TOO_DEEP;
+          if (depth % (MAX_CLONE_DEPTH + 2) >= MAX_CLONE_DEPTH) return ExecDrop.CLONE_TOO_DEEP;
           const copy = this.clonePacket(depth);
           copy.copyFrom(pkt);
           // A drop inside the clone ends the clone only; the original continues.
-          this.run(copy, a.actions, depth + 1);
+          this.run(copy, a.actions, depth + 1, 0);
           break;
         }
         case 'ct_clear':
           clearConntrack(pkt);
           break;
         case 'ct':
-          return ExecDrop.CONNTRACK_NOT_IMPLEMENTED;
-        case 'recirc':
-          return ExecDrop.RECIRC_NOT_IMPLEMENTED;
+          return this.conntrack(pkt, a, actions, i, depth);
+        case 'tnl_push':
+          if (!pushTunnel(pkt, a.header)) return ExecDrop.TNL_PUSH_NO_ROOM;
+          break;
+        case 'tnl_pop': {
+          if (this.sink.tunnelPop === undefined) return ExecDrop.TUNNEL_NOT_IMPLEMENTED;
+          if (i === actions.length - 1) return this.sink.tunnelPop(pkt, a.tnlPort);
+          const copy = this.clonePacket(depth);
+          copy.copyFrom(pkt);
+          this.sink.tunnelPop(copy, a.tnlPort);
+          break;
+        }
+        case 'recirc': {
+          if (this.sink.recirculate === undefined) return ExecDrop.RECIRC_NOT_IMPLEMENTED;
+          if (i === actions.length - 1) return this.sink.recirculate(pkt, a.id);
+          const copy = this.clonePacket(depth);
+          copy.copyFrom(pkt);
+          this.sink.recirculate(copy, a.id);
+          break;
+        }
       }
     }
     return ExecDrop.NONE;
+  }
+
+  /**
+   * The ct action at `actions[i]`: conntrack, then the rest of the list for the packet (unless a fragment was held)
+   * and for every fragment conntrack released (a completed datagram's, or an expired list's), in that order.
+   */
+  private conntrack(pkt: DpPacket, a: Extract<DpAction, { kind: 'ct' }>, actions: readonly DpAction[], i: number, depth: number): ExecDrop {
+    const env = this.ct;
+    if (env === undefined) return ExecDrop.CONNTRACK_NOT_IMPLEMENTED;
+    const c = env.conntrack;
+    const dlType = pkt.l3 >= 2 ? (pkt.buf[pkt.start + pkt.l3 - 2] << 8) | pkt.buf[pkt.start + pkt.l3 - 1] : 0;
+    const tp = pkt.l4 >= 0 && pkt.len - pkt.l4 >= 4 ? (pkt.buf[pkt.start + pkt.l4] << 8) | pkt.buf[pkt.start + pkt.l4 + 1] : 0;
+    const tpDst = pkt.l4 >= 0 && pkt.len - pkt.l4 >= 4 ? (pkt.buf[pkt.start + pkt.l4 + 2] << 8) | pkt.buf[pkt.start + pkt.l4 + 3] : 0;
+    const verdict = c.execute(pkt, dlType, ctParams(a), env.nowMs(), tp, tpDst);
+    const released: readonly HeldFragment[] | null = c.released.length > 0 ? c.released.slice() : null;
+    let res = ExecDrop.FRAGMENT_HELD;
+    if (verdict === CtVerdict.CONTINUE) res = this.run(pkt, actions, depth, i + 1);
+    if (released !== null) {
+      const frag = this.clonePacket(depth + 1);
+      for (const f of released) {
+        frag.load(f.bytes, 0, f.bytes.length);
+        frag.md.set(f.md);
+        frag.l3 = f.l3;
+        frag.l4 = f.l4;
+        frag.l2Pad = f.l2Pad;
+        this.run(frag, actions, depth + 2, i + 1);
+      }
+      if (verdict !== CtVerdict.CONTINUE) res = ExecDrop.NONE;
+    }
+    return res;
   }
 
   private clonePacket(depth: number): DpPacket {
@@ -160,6 +254,7 @@ export function popVlan(pkt: DpPacket): void {
 function clearConntrack(pkt: DpPacket): void {
   const md = pkt.md;
   for (let w = W.CT_STATE_ZONE; w <= W.CT_TP; w++) md[w] = 0;
+  pkt.ctConn = -1;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -546,4 +641,21 @@ function setNd(pkt: DpPacket, key: Uint32Array, mask: Uint32Array): void {
     opt += b[opt + 1] * 8;
     remain -= b[opt + 1] * 8;
   }
+}
+
+/**
+ * tnl_push: the outer header goes in front of the frame (src/tunnel/vxlan-encap.ts), with the UDP source port from
+ * the packet's RSS hash; the packet's offsets then describe the outer frame. False when the buffer has no room.
+ */
+function pushTunnel(pkt: DpPacket, header: Uint8Array): boolean {
+  const start = pushTunnelHeader(pkt.buf, pkt.start, pkt.len, header, tunnelSourcePort(pkt.rssHash));
+  if (start < 0) return false;
+  pkt.start = start;
+  pkt.len += header.length;
+  pkt.l2_5 = -1;
+  pkt.l3 = 14;
+  pkt.l4 = header[12] === 0x86 ? 54 : 34;
+  pkt.l2Pad = 0;
+  pkt.ctConn = -1;
+  return true;
 }

@@ -42,6 +42,21 @@ export class DpPacket {
    */
   readonly md: Uint32Array = new Uint32Array(KEY_WORDS);
 
+  /**
+   * The connection the last ct action found for this packet (OVS's md.conn, with its direction), so a second ct in
+   * the same zone after a recirculation reuses the result; -1 when none. Conntrack sets and clears it; a header
+   * rewrite or ct_clear clears it, as in OVS. `ctConnGen` guards against the slot being freed and reused meanwhile.
+   */
+  ctConn = -1;
+  ctConnGen = 0;
+  ctReply = false;
+  ctIcmpRelated = false;
+  /**
+   * The packet's RSS hash (OVS dp_packet rss_hash), computed from its flow key when it entered the datapath (and
+   * again after a tnl_pop); tnl_push derives the outer UDP source port from it. Actions do not change it.
+   */
+  rssHash = 0;
+
   constructor(capacity = DEFAULT_FRAME_CAPACITY) {
     this.buf = new Uint8Array(HEADROOM + capacity);
   }
@@ -64,6 +79,7 @@ export class DpPacket {
     this.l2_5 = this.l3 = this.l4 = -1;
     this.l2Pad = 0;
     this.md.fill(0);
+    this.ctConn = -1;
     return n;
   }
 
@@ -84,6 +100,11 @@ export class DpPacket {
     this.l4 = other.l4;
     this.l2Pad = other.l2Pad;
     this.md.set(other.md);
+    this.ctConn = other.ctConn;
+    this.ctConnGen = other.ctConnGen;
+    this.ctReply = other.ctReply;
+    this.ctIcmpRelated = other.ctIcmpRelated;
+    this.rssHash = other.rssHash;
   }
 
   /** Bytes of the transport header and payload, padding excluded (OVS's dp_packet_l4_size); 0 without L4. */

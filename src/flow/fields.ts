@@ -170,7 +170,7 @@ export const FIELDS: readonly FieldDef[] = [
   def({ name: 'tun_ttl', nbits: 8, word: W.TUN_FLAGS_TOS_TTL, shift: 0, maskable: false, format: 'decimal' }),
 
   // Conntrack.
-  def({ name: 'ct_state', nxm: 'NXM_NX_CT_STATE', nbits: 8, word: W.CT_STATE_ZONE, shift: 16, writable: false, format: 'ct-state' }),
+  def({ name: 'ct_state', nxm: 'NXM_NX_CT_STATE', nbits: 32, storedBits: 8, word: W.CT_STATE_ZONE, shift: 16, writable: false, format: 'ct-state' }),
   def({ name: 'ct_zone', nxm: 'NXM_NX_CT_ZONE', nbits: 16, word: W.CT_STATE_ZONE, maskable: false, writable: false, format: 'decimal' }),
   def({ name: 'ct_mark', nxm: 'NXM_NX_CT_MARK', nbits: 32, word: W.CT_MARK }),
   def({ name: 'ct_label', nxm: 'NXM_NX_CT_LABEL', nbits: 128, word: W.CT_LABEL + 3 }),

@@ -7,9 +7,16 @@
  * field's prerequisite (`Prereq`); this module evaluates it two ways:
  *
  *   - against a packet's flow key (`prereqsOk`): the slow path asks this before set_field/load/move touch a field
- *     and before learn copies one, exactly where OVS would refuse or skip;
- *   - against a match (`matchPrereqsOk`, `checkPrereqs`): what the switch checks when it decodes a flow's match,
- *     looking at the values the match pins (a wildcarded nw_proto counts as 0).
+ *     and before learn copies one, exactly where OVS would refuse or skip. Given the translation's wildcards, it
+ *     records what it read there (un-wildcarding, as OVS's mf_are_prereqs_ok does with its `wc`): nw_proto, the
+ *     ICMPv6 type and code, the VLAN present bit, the conntrack state bits that say "valid";
+ *   - against a match (`matchPrereqsOk`, `checkPrereqs`): what the switch checks when it decodes a flow's match or
+ *     checks a rule's actions against it, looking at the values the match pins (a wildcarded nw_proto counts as 0,
+ *     and a wildcarded ICMPv6 code too).
+ *
+ * TCP/UDP/SCTP fields also need the packet not to be a later fragment: it carries no L4 header, so OVS treats its
+ * port fields as absent (a `move:` from tcp_dst is skipped there). nw_frag is not recorded for that (as in OVS:
+ * translation makes it exact for every IP packet anyway). ICMP fields have no such rule.
  *
  * Note what OVS's ovs-ofctl does NOT do: it never rejects `tcp_dst=80` without `tcp`. It parses it, then the
  * OpenFlow encoding simply leaves the field out (see match-syntax.ts, finishMatch), so the flow installed matches
@@ -52,19 +59,28 @@ function isIpAny(key: Uint32Array): boolean {
   return t === ETH_TYPE_IP || t === ETH_TYPE_IPV6;
 }
 
-function isL4(key: Uint32Array, proto: number): boolean {
-  return isIpAny(key) && nwProto(key) === proto && (key[W.NW] & FRAG_LATER) === 0;
+/** nw_proto is `proto` (read only when the dl_type allows it, and then recorded in `wc`). */
+function isProto(key: Uint32Array, wc: Uint32Array | undefined, dlTypeOk: boolean, proto: number): boolean {
+  if (!dlTypeOk) return false;
+  if (wc !== undefined) wc[W.NW] |= 0xff000000;
+  return nwProto(key) === proto;
 }
 
-function isIcmpv6(key: Uint32Array): boolean {
-  return dlType(key) === ETH_TYPE_IPV6 && nwProto(key) === IPPROTO_ICMPV6;
+function isL4(key: Uint32Array, wc: Uint32Array | undefined, proto: number): boolean {
+  return isProto(key, wc, isIpAny(key), proto) && (key[W.NW] & FRAG_LATER) === 0;
 }
 
-/** OVS's is_nd: ICMPv6 code 0 with type neighbour solicitation or advertisement. */
-function isNd(key: Uint32Array): boolean {
-  if (!isIcmpv6(key) || (key[W.TP] & 0xffff) !== 0) return false;
-  const type = key[W.TP] >>> 16;
-  return type === ND_NEIGHBOR_SOLICIT || type === ND_NEIGHBOR_ADVERT;
+function isIcmpv6(key: Uint32Array, wc: Uint32Array | undefined): boolean {
+  return isProto(key, wc, dlType(key) === ETH_TYPE_IPV6, IPPROTO_ICMPV6);
+}
+
+/** OVS's is_nd: ICMPv6 code 0 with type neighbour solicitation or advertisement (`type` when given). */
+function isNd(key: Uint32Array, wc: Uint32Array | undefined, type?: number): boolean {
+  if (!isIcmpv6(key, wc)) return false;
+  if (wc !== undefined) wc[W.TP] |= 0x00ff00ff;
+  const t = (key[W.TP] >>> 16) & 0xff;
+  if ((key[W.TP] & 0xff) !== 0) return false;
+  return type === undefined ? t === ND_NEIGHBOR_SOLICIT || t === ND_NEIGHBOR_ADVERT : t === type;
 }
 
 const CS_VALID_IN_PACKET = CtState.NEW | CtState.ESTABLISHED | CtState.REPLY_DIR;
@@ -77,9 +93,10 @@ function ctState(words: Uint32Array): number {
 
 /**
  * Whether the values in `key` satisfy `prereq`. `ctMask` is given when checking a match: a match shows a valid
- * conntrack state by pinning one of the states that imply it, or by pinning +trk together with -inv.
+ * conntrack state by pinning one of the states that imply it, or by pinning +trk together with -inv. `wc`, given
+ * when checking a packet during translation, receives the bits the answer depended on.
  */
-function prereqHolds(prereq: Prereq, key: Uint32Array, ctMask?: number): boolean {
+function prereqHolds(prereq: Prereq, key: Uint32Array, wc?: Uint32Array, ctMask?: number): boolean {
   switch (prereq) {
     case Prereq.NONE:
     case Prereq.ETHERNET:
@@ -87,6 +104,7 @@ function prereqHolds(prereq: Prereq, key: Uint32Array, ctMask?: number): boolean
     case Prereq.ARP:
       return dlType(key) === ETH_TYPE_ARP || dlType(key) === ETH_TYPE_RARP;
     case Prereq.VLAN_VID:
+      if (wc !== undefined) wc[W.DL_TYPE_VLAN] |= VLAN_CFI;
       return (key[W.DL_TYPE_VLAN] & VLAN_CFI) !== 0;
     case Prereq.IPV4:
       return dlType(key) === ETH_TYPE_IP;
@@ -95,24 +113,28 @@ function prereqHolds(prereq: Prereq, key: Uint32Array, ctMask?: number): boolean
     case Prereq.IP_ANY:
       return isIpAny(key);
     case Prereq.TCP:
-      return isL4(key, IPPROTO_TCP);
+      return isL4(key, wc, IPPROTO_TCP);
     case Prereq.UDP:
-      return isL4(key, IPPROTO_UDP);
+      return isL4(key, wc, IPPROTO_UDP);
     case Prereq.SCTP:
-      return isL4(key, IPPROTO_SCTP);
+      return isL4(key, wc, IPPROTO_SCTP);
     case Prereq.ICMPV4:
-      return dlType(key) === ETH_TYPE_IP && nwProto(key) === IPPROTO_ICMP;
+      return isProto(key, wc, dlType(key) === ETH_TYPE_IP, IPPROTO_ICMP);
     case Prereq.ICMPV6:
-      return isIcmpv6(key);
+      return isIcmpv6(key, wc);
     case Prereq.ND:
-      return isNd(key);
+      return isNd(key, wc);
     case Prereq.ND_SOLICIT:
-      return isNd(key) && key[W.TP] >>> 16 === ND_NEIGHBOR_SOLICIT;
+      return isNd(key, wc, ND_NEIGHBOR_SOLICIT);
     case Prereq.ND_ADVERT:
-      return isNd(key) && key[W.TP] >>> 16 === ND_NEIGHBOR_ADVERT;
+      return isNd(key, wc, ND_NEIGHBOR_ADVERT);
     case Prereq.CT_VALID: {
       const state = ctState(key);
-      if (ctMask === undefined) return (state & CS_VALID_IN_PACKET) !== 0;
+      if (ctMask === undefined) {
+        // A packet's valid conntrack state always has one of these bits (OVS is_ct_valid on an extracted flow).
+        if (wc !== undefined) wc[W.CT_STATE_ZONE] |= CS_VALID_IN_PACKET << 16;
+        return (state & CS_VALID_IN_PACKET) !== 0;
+      }
       return (
         (state & CS_VALID_IN_MATCH) !== 0 ||
         ((state & CtState.TRACKED) !== 0 && (ctMask & CtState.INVALID) !== 0 && (state & CtState.INVALID) === 0)
@@ -121,14 +143,20 @@ function prereqHolds(prereq: Prereq, key: Uint32Array, ctMask?: number): boolean
   }
 }
 
-/** Whether a packet with flow key `key` has the headers `field` lives in (set_field/load/move/learn validity). */
-export function prereqsOk(key: Uint32Array, field: FieldDef): boolean {
-  return prereqHolds(field.prereq, key);
+/**
+ * Whether a packet with flow key `key` has the headers `field` lives in (set_field/load/move/learn validity). With
+ * `wc` (the translation's wildcards) the key bits the answer depends on are recorded there.
+ */
+export function prereqsOk(key: Uint32Array, field: FieldDef, wc?: Uint32Array): boolean {
+  return prereqHolds(field.prereq, key, wc);
 }
 
-/** Whether `match` pins what `field` needs (the switch's check when it decodes a flow's match). */
+/**
+ * Whether `match` pins what `field` needs: the switch's check when it decodes a flow's match, and ofpacts_check's
+ * for the fields a rule's actions read and write.
+ */
 export function matchPrereqsOk(match: Match, field: FieldDef): boolean {
-  return prereqHolds(field.prereq, match.key, ctState(match.mask));
+  return prereqHolds(field.prereq, match.key, undefined, ctState(match.mask));
 }
 
 /** Fields that share bits in the key share this (word and shift) identity. */

@@ -3,10 +3,12 @@
  * `actions:` in dpctl/dump-flows): `set(eth(src=…)),set(ipv4(ttl=63)),push_vlan(vid=3,pcp=0),2`, `drop` when empty.
  *
  * Masked sets print only the fields the mask touches, as `field=value` when the field is fully masked and
- * `field=value/mask` otherwise. Ports print as datapath numbers, or names when a namer is given.
+ * `field=value/mask` otherwise (a decimal field's mask in hex, as OVS's format_be16/format_u8u print it). Ports
+ * print as datapath numbers, or names when a namer is given.
  */
 
 import { getBits } from '../flow/bits.js';
+import { describeTunnelHeader } from '../tunnel/vxlan-encap.js';
 import { fieldNamed, type FieldDef } from '../flow/fields.js';
 import { VLAN_CFI } from '../flow/key-layout.js';
 import type { DpAction } from './dp-actions.js';
@@ -109,7 +111,8 @@ function formatSet(header: string, key: Uint32Array, mask: Uint32Array): string 
     if (m === 0n) continue;
     const full = (1n << BigInt(hf.field.nbits)) - 1n;
     const v = getBits(key, hf.field);
-    parts.push(m === full ? `${hf.label}=${fmtValue(v, hf.style)}` : `${hf.label}=${fmtValue(v, hf.style)}/${fmtValue(m, hf.style)}`);
+    const maskStyle = hf.style === 'dec' ? 'hex' : hf.style;
+    parts.push(m === full ? `${hf.label}=${fmtValue(v, hf.style)}` : `${hf.label}=${fmtValue(v, hf.style)}/${fmtValue(m, maskStyle)}`);
   }
   const name = header === 'icmpv4' ? 'icmp' : header;
   return `set(${name}(${parts.join(',')}))`;
@@ -148,7 +151,7 @@ function formatOne(a: DpAction, portName?: (dpPort: number) => string | undefine
       if (a.reason === 'slow_path') return `userspace(pid=0,slow_path(${a.detail}))`;
       return (
         `userspace(pid=0,controller(reason=${CONTROLLER_REASONS[a.detail] ?? 1},dont_send=0,continuation=0,` +
-        `recirc_id=0,rule_cookie=0x${a.cookie.toString(16)},controller_id=${a.controllerId},max_len=${a.maxLen}))`
+        `recirc_id=0,rule_cookie=${fmtValue(a.cookie, 'hex')},controller_id=${a.controllerId},max_len=${a.maxLen}))`
       );
     case 'recirc':
       return `recirc(0x${a.id.toString(16)})`;
@@ -166,5 +169,11 @@ function formatOne(a: DpAction, portName?: (dpPort: number) => string | undefine
       return 'ct_clear';
     case 'clone':
       return `clone(${formatDpActions(a.actions, portName)})`;
+    case 'tnl_push': {
+      const port = (n: number): string => portName?.(n) ?? String(n);
+      return `tnl_push(tnl_port(${port(a.tnlPort)}),${describeTunnelHeader(a.header)},out_port(${port(a.outPort)}))`;
+    }
+    case 'tnl_pop':
+      return `tnl_pop(${portName?.(a.tnlPort) ?? String(a.tnlPort)})`;
   }
 }

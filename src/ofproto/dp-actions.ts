@@ -12,6 +12,8 @@
  * `set(eth(src=…)),set(ipv4(ttl=63)),push_vlan(vid=3,pcp=0),2`.
  */
 
+import type { CtNat } from './actions/types.js';
+
 /** Which packet header a set_masked rewrites; determines both the bytes touched and the checksum fix-ups. */
 export type DpHeader = 'eth' | 'ipv4' | 'ipv6' | 'tcp' | 'udp' | 'sctp' | 'icmpv4' | 'icmpv6' | 'arp' | 'nd' | 'skb_mark' | 'tunnel';
 
@@ -38,7 +40,10 @@ export type DpAction =
     }
   /** Recirculate: run the packet through the caches again with recirc_id set (after ct). */
   | { readonly kind: 'recirc'; readonly id: number }
-  /** Conntrack; the full parameters come with the conntrack issue. */
+  /**
+   * Conntrack (OVS's ct datapath action): zone already resolved (zone=SUBFIELD is read at translation), mark/label
+   * from exec(), helper, and NAT as the OpenFlow action gave it.
+   */
   | {
       readonly kind: 'ct';
       readonly zone: number;
@@ -47,9 +52,21 @@ export type DpAction =
       readonly mark?: { readonly value: number; readonly mask: number };
       readonly label?: { readonly value: bigint; readonly mask: bigint };
       readonly alg?: 'ftp' | 'tftp';
-      readonly nat?: unknown;
+      readonly nat?: CtNat;
     }
   | { readonly kind: 'ct_clear' }
+  /**
+   * Native tunnel encapsulation (OVS's tnl_push): prepend `header`, an outer Ethernet/IP/UDP/VXLAN template built at
+   * translation time (src/tunnel/vxlan-encap.ts), filling lengths, checksums and the UDP source port per packet.
+   * `tnlPort` is the tunnel vport (vxlan_sys_4789) and `outPort` the underlay device the header was built for; both
+   * are informational here: the actions that follow (from the underlay bridge's pipeline) say where the frame goes.
+   */
+  | { readonly kind: 'tnl_push'; readonly tnlPort: number; readonly outPort: number; readonly header: Uint8Array }
+  /**
+   * Native tunnel decapsulation (OVS's tnl_pop): validate and strip the outer headers, set the tunnel metadata, and
+   * run the inner frame through the datapath again as received on tunnel vport `tnlPort`.
+   */
+  | { readonly kind: 'tnl_pop'; readonly tnlPort: number }
   /** Run the nested actions on a copy of the packet; the outer packet is unaffected. */
   | { readonly kind: 'clone'; readonly actions: readonly DpAction[] };
 

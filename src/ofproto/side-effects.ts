@@ -16,6 +16,11 @@ import type { Rule } from './rule.js';
 export interface RuleHit {
   readonly bridge: Bridge;
   readonly rule: Rule;
+  /**
+   * Bytes per packet the rule saw beyond the datapath packet's size: a tunnel header pushed before the packet
+   * reached this rule's (underlay) bridge (OVS's XC_TUNNEL_HEADER). Absent = 0.
+   */
+  readonly extraBytes?: number;
 }
 
 export interface MacLearnEffect {
@@ -75,7 +80,7 @@ export function commitSideEffects(se: SideEffects, pkt: CommitPacket, nowMs: num
     const r = hit.rule;
     if (!r.installed) continue;
     r.nPackets += packets;
-    r.nBytes += pkt.bytes;
+    r.nBytes += pkt.bytes + (hit.extraBytes ?? 0) * packets;
     if (nowMs > r.usedMs) r.usedMs = nowMs;
   }
   let changed = false;

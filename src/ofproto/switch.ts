@@ -9,6 +9,7 @@
  */
 
 import { TopologyError } from '../base/errors.js';
+import type { TunnelSystem } from '../tunnel/system.js';
 import { Bridge, type BridgeConfig } from './bridge.js';
 import type { Port, PortConfig } from './port.js';
 import { RecircRegistry } from './recirc.js';
@@ -21,6 +22,8 @@ export class Switch {
   generation = 0;
   /** Recirculation ids of the one datapath, shared by all bridges. */
   readonly recirc = new RecircRegistry();
+  /** Userspace tunnelling (VXLAN ports, underlay routes and neighbours); null when the switch has no tunnels. */
+  tunnels: TunnelSystem | null = null;
 
   get bridges(): IterableIterator<Bridge> {
     return this.bridgeMap.values();

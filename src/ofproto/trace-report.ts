@@ -32,6 +32,7 @@ export function formatXlateTrace(sw: Switch, bridge: Bridge, key: Uint32Array, r
     megaflow: traceMegaflow(key, r.wc, namer),
     datapathActions: formatDpActions(r.dpActions, names ? (n) => sw.dpPortName(n) : undefined),
     error: r.error,
+    slowPath: r.slowPath,
   });
 }
 

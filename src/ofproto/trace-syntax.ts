@@ -9,7 +9,7 @@
  */
 
 import { fieldNamed, type FieldDef } from '../flow/fields.js';
-import { setBits } from '../flow/bits.js';
+import { getBits, setBits } from '../flow/bits.js';
 import {
   ETH_TYPE_ARP,
   ETH_TYPE_IP,
@@ -29,7 +29,8 @@ import {
 } from '../flow/key-layout.js';
 import { Match } from '../flow/match.js';
 import { formatMatch } from '../flow/match-syntax.js';
-import { formatActions, type OfVersion } from './actions/print.js';
+import { hexOf } from './actions/numbers.js';
+import { formatActions, formatActionsHeld, formatFieldValue, formatSubfield, type OfVersion } from './actions/print.js';
 import type { Action } from './actions/types.js';
 import type { PortNamer } from '../flow/value-syntax.js';
 
@@ -44,6 +45,35 @@ export function traceRuleMatch(match: Match, namer: PortNamer | undefined): stri
  */
 export function traceAction(action: Action, namer: PortNamer | undefined, version?: OfVersion): string {
   return formatActions([action], { namer, version, trace: true });
+}
+
+/**
+ * An action list as the trace prints it: per action, its lines — one per ofpact the switch holds for it, spelled for
+ * the `version` the rule was added in, with the rule's `match` deciding what OpenFlow 1.3 made of VLAN and L4 port
+ * rewrites (print.ts explains). An action that holds no ofpact prints as `drop`, as a one-action list would.
+ */
+export function traceActionLines(
+  actions: readonly Action[],
+  match: Match | undefined,
+  namer: PortNamer | undefined,
+  version?: OfVersion,
+): string[][] {
+  return formatActionsHeld(actions, { namer, version, match, trace: true }).map((l) => (l.length === 0 ? ['drop'] : l));
+}
+
+/** The field a held `set_field:…->FIELD` ofpact writes (trace text), or undefined for any other ofpact. */
+export function heldSetFieldName(line: string): string | undefined {
+  return line.startsWith('set_field:') ? line.slice(line.lastIndexOf('->') + 2) : undefined;
+}
+
+/**
+ * xlate_report_subfield: "NXM_NX_REG2[0..15] is now 0x50". A whole field prints in the field's own format (a MAC as
+ * a MAC); part of one as minimal hex, and zero as a bare "0".
+ */
+export function traceSubfieldIsNow(field: FieldDef, ofs: number, nbits: number, flow: Uint32Array): string {
+  const sf = formatSubfield({ field, ofs, nbits });
+  if (ofs === 0 && nbits >= field.nbits) return `${sf} is now ${formatFieldValue(field, getBits(flow, field), undefined)}`;
+  return `${sf} is now ${hexOf(getBits(flow, field, ofs, nbits))}`;
 }
 
 /**
@@ -82,6 +112,17 @@ function exact(m: Match, f: FieldDef): void {
   setBits(m.mask, f, (1n << BigInt(f.nbits)) - 1n);
 }
 
+/** Metadata fields wider than one key word: first word -> number of words. */
+const MULTI_WORD_METADATA: ReadonlyMap<number, number> = new Map([
+  [W.CT_LABEL, 4],
+  [W.CT_IPV6_SRC, 4],
+  [W.CT_IPV6_DST, 4],
+  [W.METADATA, 2],
+  [W.TUN_ID, 2],
+  [W.TUN_IPV6_SRC, 4],
+  [W.TUN_IPV6_DST, 4],
+]);
+
 /** The mask flow_format uses for `flow`. */
 export function flowFormatMask(flow: Uint32Array): Uint32Array {
   const m = new Match(flow.slice());
@@ -119,8 +160,14 @@ export function flowFormatMask(flow: Uint32Array): Uint32Array {
     exact(m, F.arpSha);
     exact(m, F.arpTha);
   }
-  // Nonzero metadata.
-  for (let w = 0; w < W.CONJ_ID; w++) if (flow[w] !== 0) m.mask[w] = 0xffffffff;
+  // Nonzero metadata, each field whole (a 64-bit tun_id or metadata with a zero half is still one value).
+  for (let w = 0; w < W.CONJ_ID; w++) {
+    const n = MULTI_WORD_METADATA.get(w) ?? 1;
+    let nonzero = false;
+    for (let i = w; i < w + n; i++) if (flow[i] !== 0) nonzero = true;
+    if (nonzero) m.mask.fill(0xffffffff, w, w + n);
+    w += n - 1;
+  }
   if (flow[W.CT_STATE_ZONE] !== 0) m.mask[W.CT_STATE_ZONE] = 0x00ffffff;
   return m.mask;
 }

@@ -62,7 +62,16 @@ export interface TraceText {
   readonly datapathActions: string;
   /** Translation error, e.g. "Recursion too deep". */
   readonly error: string | null;
+  /** Why the flow is slow-pathed (xlate's slow path reason), or null/absent when the datapath handles it. */
+  readonly slowPath?: SlowPathReason | null;
 }
+
+export type SlowPathReason = 'action';
+
+/** slow_path_reason_to_explanation (lib/odp-util.c), for the reasons xlate can give. */
+const SLOW_PATH_EXPLANATIONS: Readonly<Record<SlowPathReason, string>> = {
+  action: 'Uses action(s) not supported by datapath.',
+};
 
 /** The whole ofproto/trace report for one pass of translation. */
 export function formatTrace(t: TraceText): string {
@@ -71,6 +80,10 @@ export function formatTrace(t: TraceText): string {
   out += `\nFinal flow: ${t.finalFlow ?? 'unchanged'}\n`;
   out += `Megaflow: ${t.megaflow}\n`;
   out += `Datapath actions: ${t.datapathActions}\n`;
-  if (t.error !== null) out += `\nTranslation failed (${t.error}), packet is dropped.\n`;
+  // A failed translation says so instead of explaining a slow path (it has no datapath flow).
+  if (t.error !== null) out += `Translation failed (${t.error}), packet is dropped.\n`;
+  else if (t.slowPath) {
+    out += `This flow is handled by the userspace slow path because it:\n  - ${SLOW_PATH_EXPLANATIONS[t.slowPath]}\n`;
+  }
   return out;
 }

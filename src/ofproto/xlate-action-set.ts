@@ -30,8 +30,20 @@ const SLOT_ORDER = ['strip_vlan', 'push_vlan', 'dec_ttl'] as const;
 /** Priority of the final actions, lowest first (OVS ACTION_SET_FINAL_PRIORITY). */
 const FINAL_ORDER = ['ct', 'ct_clear', 'resubmit', 'output'] as const;
 
-function isFieldWrite(a: Action): boolean {
+/** Where an action goes in the set (OVS action_set_classify); undefined: it cannot be in an action set at all. */
+export type ActionSetRole = 'slot' | 'field_write' | 'final';
+
+export function actionSetRole(a: Action): ActionSetRole | undefined {
   switch (a.kind) {
+    case 'strip_vlan':
+    case 'push_vlan':
+    case 'dec_ttl':
+      return 'slot';
+    case 'ct':
+    case 'ct_clear':
+    case 'resubmit':
+    case 'output':
+      return 'final';
     case 'set_field':
     case 'load':
     case 'move':
@@ -47,9 +59,9 @@ function isFieldWrite(a: Action): boolean {
     case 'set_tunnel':
     case 'set_vlan_pcp':
     case 'set_vlan_vid':
-      return true;
+      return 'field_write';
     default:
-      return false;
+      return undefined;
   }
 }
 
@@ -77,7 +89,7 @@ export function actionSetToList(set: readonly Action[]): Action[] {
       }
       continue;
     }
-    if (isFieldWrite(a)) writes.push(a);
+    if (actionSetRole(a) === 'field_write') writes.push(a);
   }
   if (final === undefined) return [];
   const out: Action[] = [];

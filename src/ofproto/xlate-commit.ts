@@ -18,7 +18,9 @@
  * push_vlan on a tagged packet commits as one push, a changed VID as pop + push. `push_vlan.tci` is the on-wire TCI
  * (OVS's "present" CFI bit stripped).
  *
- * ARP field rewrites are committed too but make the flow slow-pathed, as in OVS (returns 'action').
+ * ARP and ICMP type/code rewrites are committed as whole-header (unmasked) sets — every field of the header, changed or
+ * not, with its full mask in the megaflow — and make the flow slow-pathed, as in OVS (returns 'action'): the kernel
+ * datapath cannot set them, so OVS's commit_set_arp_action / commit_set_icmp_action ask for the slow path.
  */
 
 import {
@@ -86,7 +88,8 @@ function differs(flow: Uint32Array, base: Uint32Array, segs: FieldSegs): boolean
 
 /**
  * Emits a set_masked for `header` if any of `fields` differs; mask = the recorded wildcard bits of each differing
- * field, plus the differing bits themselves. Copies the set bits into base and ORs the mask into wc.
+ * field, plus the differing bits themselves, or with `fullMask` (an unmasked set) every bit of every field. Copies
+ * the set bits into base and ORs the mask into wc.
  */
 function commitHeader(
   header: DpHeader,
@@ -99,8 +102,9 @@ function commitHeader(
 ): boolean {
   let key: Uint32Array | null = null;
   let mask: Uint32Array | null = null;
+  const anyDiffers = fields.some((segs) => differs(flow, base, segs));
   for (const segs of fields) {
-    if (!differs(flow, base, segs)) continue;
+    if (!(fullMask ? anyDiffers : differs(flow, base, segs))) continue;
     if (!key || !mask) {
       key = new Uint32Array(KEY_WORDS);
       mask = new Uint32Array(KEY_WORDS);
@@ -124,7 +128,7 @@ function commitHeader(
 
 /**
  * Brings the packet (base) in line with `flow`, appending datapath actions to `out`. Returns a slow-path reason
- * ('action') when a rewrite needs the slow path (ARP fields), else null.
+ * ('action') when a rewrite needs the slow path (ARP fields, ICMP type/code), else null.
  */
 export function commitFlow(
   flow: Uint32Array,
@@ -151,8 +155,11 @@ export function commitFlow(
     if (nwProto === IPPROTO_TCP) commitHeader('tcp', L4_FIELDS, flow, base, wc, out, false);
     else if (nwProto === IPPROTO_UDP) commitHeader('udp', L4_FIELDS, flow, base, wc, out, false);
     else if (nwProto === IPPROTO_SCTP) commitHeader('sctp', L4_FIELDS, flow, base, wc, out, false);
-    else if (nwProto === IPPROTO_ICMP && dlType === ETH_TYPE_IP) commitHeader('icmpv4', L4_FIELDS, flow, base, wc, out, true);
-    else if (nwProto === IPPROTO_ICMPV6 && dlType === ETH_TYPE_IPV6) commitHeader('icmpv6', L4_FIELDS, flow, base, wc, out, true);
+    else if (nwProto === IPPROTO_ICMP && dlType === ETH_TYPE_IP) {
+      if (commitHeader('icmpv4', L4_FIELDS, flow, base, wc, out, true)) slow = 'action';
+    } else if (nwProto === IPPROTO_ICMPV6 && dlType === ETH_TYPE_IPV6) {
+      if (commitHeader('icmpv6', L4_FIELDS, flow, base, wc, out, true)) slow = 'action';
+    }
   }
 
   commitVlan(flow, base, wc, tpids, out);

@@ -25,6 +25,8 @@
  */
 
 import { ETH_TYPE_ARP, ETH_TYPE_VLAN_8021AD, ETH_TYPE_VLAN_8021Q, OfpPort, VLAN_CFI, W } from '../flow/key-layout.js';
+import { formatEthernet } from '../flow/value-syntax.js';
+import { isMulticastMac } from './mac-learning.js';
 import type { Port } from './port.js';
 import type { XlateContext } from './xlate.js';
 
@@ -188,6 +190,10 @@ export function xlateNormal(ctx: XlateContext): void {
   const grat = isGratuitousArp(ctx, flow);
   if (inPort !== null) {
     ctx.se.macLearning.push({ bridge, mac: src, vlan, port: inPort.ofport, isGratuitousArp: grat });
+    // OVS's update_learning_table reports a new or moved entry when it translates a real packet.
+    if (ctx.trace && ctx.mayLearn && !isMulticastMac(src) && bridge.macTable.lookup(src, vlan, ctx.nowMs) !== inPort.ofport) {
+      ctx.report('detail', `learned that ${formatEthernet(BigInt(src))} is on port ${inPort.name} in VLAN ${vlan}`);
+    }
   }
 
   // The source was just learned by this very packet if it equals the destination (OVS learns before it looks up).

@@ -3,6 +3,7 @@
 import type { DpAction } from './dp-actions.js';
 import type { SideEffects } from './side-effects.js';
 import type { TraceNode } from './trace.js';
+import type { NeighbourSighting } from '../tunnel/underlay.js';
 
 export interface XlateOptions {
   /** Current time: NORMAL's MAC table ages against it. */
@@ -13,6 +14,11 @@ export interface XlateOptions {
   readonly traceNames?: boolean;
   /** TPID of the packet's VLAN tag when it has one (the key does not carry it); default 0x8100. */
   readonly vlanTpid?: number;
+  /**
+   * The key comes from a real packet (OVS xin->may_learn), so NORMAL learns its source MAC and a trace says so
+   * ("learned that … is on port …"). A trace of a bare flow spec learns nothing. Default false.
+   */
+  readonly mayLearn?: boolean;
 }
 
 /** Why a translation failed as a whole (xlate_strerror's words). */
@@ -33,7 +39,9 @@ export type XlateDropKind =
   | 'too_many_resubmits'
   | 'recirc_not_found'
   /** Actions ran, none of them output. */
-  | 'no_output';
+  | 'no_output'
+  /** Native tunnelling failed: no route, unknown neighbour, an ECN-incapable packet marked CE (`text` says which). */
+  | 'tunnel';
 
 /** Why a packet is dropped, as data: the datapath counts `text` and reports the rest per packet. */
 export interface XlateDrop {
@@ -72,4 +80,10 @@ export interface XlateResult {
   readonly bridge: string;
   /** Trace tree when requested. */
   readonly trace: TraceNode[] | null;
+  /**
+   * Tunnel neighbours this packet revealed (a decapsulated packet's outer source, a snooped ARP reply or gratuitous
+   * ARP): OVS updates its neighbour table during the upcall only, so the datapath applies these for upcalls, never
+   * for cache hits or revalidation. Absent when none.
+   */
+  readonly neighbours?: readonly NeighbourSighting[];
 }

@@ -51,21 +51,30 @@ import {
   VLAN_CFI,
   W,
 } from '../flow/key-layout.js';
+import { prereqsOk } from '../flow/prereqs.js';
 import type { Action, CtAction, DecTtlAction, LearnAction } from './actions/types.js';
 import type { Bridge } from './bridge.js';
 import type { DpAction } from './dp-actions.js';
 import { learnedFlow, learnMask } from './learn.js';
-import { prereqsOk } from './flow-prereqs.js';
 import type { Port } from './port.js';
 import { FROZEN_WORDS_END, FROZEN_WORDS_START } from './recirc.js';
 import type { Rule } from './rule.js';
 import { emptySideEffects, type SideEffects } from './side-effects.js';
 import type { Switch } from './switch.js';
 import type { TraceNode, TraceNodeType } from './trace.js';
-import { traceAction, traceActionSet, traceRuleMatch } from './trace-syntax.js';
+import {
+  heldSetFieldName,
+  traceAction,
+  traceActionLines,
+  traceActionSet,
+  traceRuleMatch,
+  traceSubfieldIsNow,
+} from './trace-syntax.js';
 import { actionSetToList, actsetOutputAfter } from './xlate-action-set.js';
 import { commitFlow, type VlanTpids } from './xlate-commit.js';
 import { xlateNormal } from './xlate-normal.js';
+import { terminateNativeTunnel, tunnelOutput, tunnelReceive } from './xlate-tunnel.js';
+import type { NeighbourSighting } from '../tunnel/underlay.js';
 import type { XlateDrop, XlateDropKind, XlateError, XlateOptions, XlateResult } from './xlate-types.js';
 
 export const MAX_DEPTH = 64;
@@ -103,6 +112,10 @@ export class XlateContext {
   /** Current trace list (children of the node being filled), or null when not tracing. */
   trace: TraceNode[] | null;
   readonly traceNames: boolean;
+  /** XlateOptions.mayLearn: the translation is for a real packet. */
+  mayLearn = false;
+  /** Tunnel neighbours the packet revealed (xlate-tunnel.ts); null when none. */
+  neighbours: NeighbourSighting[] | null = null;
 
   constructor(
     readonly sw: Switch,
@@ -290,13 +303,22 @@ export class XlateContext {
       return;
     }
     const flow = this.flow;
+    // The trace prints what the switch holds for each action, which depends on the rule's match and version. What the
+    // set runs came from OpenFlow 1.1+ flow_mods, so it prints in their spelling (as OVS's trace shows it).
+    const held = this.trace
+      ? traceActionLines(
+          actions,
+          this.rule !== null && this.rule.actions === actions ? this.rule.match : undefined,
+          this.namer,
+          this.inActionSet ? 'OpenFlow13' : this.bridge.flowVersion,
+        )
+      : null;
     for (let i = 0; i < actions.length; i++) {
       if (this.error !== null || this.exit) break;
       const a = actions[i];
       // An action is not the last one when an action set is still to run after it.
       const last = isLast && i === actions.length - 1 && this.actionSet.length === 0;
-      // What the set runs came from OpenFlow 1.1+ flow_mods, so it prints in their spelling (as OVS's trace shows it).
-      if (this.trace) this.report('action', traceAction(a, this.namer, this.inActionSet ? 'OpenFlow13' : this.bridge.flowVersion));
+      if (held !== null) for (const line of held[i]) this.report('action', line);
       switch (a.kind) {
         case 'output':
           this.outputAction(a.port, a.maxLen, last);
@@ -357,18 +379,19 @@ export class XlateContext {
           this.setFieldMasked(a.field, a.value, a.mask);
           break;
         case 'load':
-          if (prereqsOk(a.dst.field, flow, this.wc)) {
+          if (prereqsOk(flow, a.dst.field, this.wc)) {
             this.unwildcardField(a.dst.field, a.dst.ofs, a.dst.nbits);
             setBits(flow, a.dst.field, a.value, a.dst.ofs, a.dst.nbits);
           }
           break;
         case 'move':
-          if (prereqsOk(a.dst.field, flow, this.wc) && prereqsOk(a.src.field, flow, this.wc)) {
+          if (prereqsOk(flow, a.dst.field, this.wc) && prereqsOk(flow, a.src.field, this.wc)) {
             this.unwildcardField(a.src.field, a.src.ofs, a.src.nbits);
             this.unwildcardField(a.dst.field, a.dst.ofs, a.dst.nbits);
             copyBits(flow, a.src, flow, a.dst);
-            if (this.trace) this.report('detail', subfieldIsNow(a.dst.field, a.dst.ofs, a.dst.nbits, flow));
           }
+          // OVS reports the destination whether or not the prerequisites let the move happen.
+          if (this.trace) this.report('detail', traceSubfieldIsNow(a.dst.field, a.dst.ofs, a.dst.nbits, flow));
           break;
         case 'set_eth_src':
         case 'set_eth_dst': {
@@ -411,6 +434,10 @@ export class XlateContext {
             const v = a.kind === 'set_l4_src' ? (a.port & 0xffff) << 16 : a.port & 0xffff;
             this.wc[W.TP] |= m;
             flow[W.TP] = ((flow[W.TP] & ~m) | v) >>> 0;
+          } else {
+            // Added with OpenFlow 1.2+ on a TCP/UDP/SCTP match, the switch holds a set_field, whose skip OVS reports.
+            const field = held !== null ? heldSetFieldName(held[i][0]) : undefined;
+            if (field !== undefined) this.report('warn', `unmet prerequisites for ${field}, set_field ignored`);
           }
           break;
         case 'dec_ttl':
@@ -520,7 +547,7 @@ export class XlateContext {
 
   private setFieldMasked(field: FieldDef, value: bigint, mask: bigint): void {
     const flow = this.flow;
-    if (!prereqsOk(field, flow, this.wc)) {
+    if (!prereqsOk(flow, field, this.wc)) {
       this.report('warn', `unmet prerequisites for ${field.name}, set_field ignored`);
       return;
     }
@@ -735,7 +762,13 @@ export class XlateContext {
       this.patchOutput(peer, isLast);
       return;
     }
+    const tunnels = this.sw.tunnels;
+    if (tunnels !== null && port.isTunnel) {
+      tunnelOutput(this, port, tunnels, isLast);
+      return;
+    }
     this.commit();
+    if (tunnels !== null && terminateNativeTunnel(this, port, tunnels)) return;
     if (port.isTunnel) this.tunnelHeader(port);
     this.out.push({ kind: 'output', port: port.dpPort });
   }
@@ -765,7 +798,7 @@ export class XlateContext {
   }
 
   /** patch_port_output: continue in the peer's bridge with a fresh in_port, registers, metadata and conntrack. */
-  private patchOutput(peer: Port, isLast: boolean): void {
+  patchOutput(peer: Port, isLast: boolean): void {
     const peerBridge = this.sw.bridge(peer.bridgeName);
     if (!peerBridge) return;
     const flow = this.flow;
@@ -835,6 +868,8 @@ export class XlateContext {
     const rule = this.lookup(table, flow[W.IN_PORT]);
     this.reportTable(rule, table);
     if (rule) this.se.ruleHits.push({ bridge: this.bridge, rule });
+    // A decapsulated packet: tunnel wildcards, ECN (OVS checks it after the lookup, so the rule still counts it).
+    if (!tunnelReceive(this)) return;
     this.rule = rule;
     if (!rule) {
       this.report('action', 'drop');
@@ -907,15 +942,6 @@ function ipv4ToNumber(s: string): number {
   return (((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0) as number;
 }
 
-/** xlate_report_subfield text: "NXM_NX_REG2[0..15] is now 0x50". */
-function subfieldIsNow(field: FieldDef, ofs: number, nbits: number, flow: Uint32Array): string {
-  const name = field.nxm ?? field.oxm ?? field.name;
-  const whole = ofs === 0 && nbits >= field.nbits;
-  const sf = whole ? `${name}[]` : nbits === 1 ? `${name}[${ofs}]` : `${name}[${ofs}..${ofs + nbits - 1}]`;
-  const v = getBits(flow, field, ofs, nbits);
-  return `${sf} is now 0x${v.toString(16)}`;
-}
-
 /**
  * Translates `key` (a packet's flow key, as extracted on `bridge`'s input port) through the OpenFlow pipeline.
  * A key with a nonzero recirc_id resumes the frozen translation it names instead.
@@ -930,6 +956,7 @@ export function xlate(sw: Switch, bridge: Bridge, key: Uint32Array, opts: XlateO
     opts.traceNames ?? false,
     opts.vlanTpid ?? 0x8100,
   );
+  ctx.mayLearn = opts.mayLearn ?? false;
   const root = ctx.trace;
   ctx.run();
   const startBridge = ctx.bridge.name;
@@ -949,6 +976,7 @@ export function xlate(sw: Switch, bridge: Bridge, key: Uint32Array, opts: XlateO
     actsetOutput: ctx.actsetOutput,
     bridge: startBridge,
     trace: root,
+    neighbours: ctx.neighbours ?? undefined,
   };
 }
 

@@ -7,7 +7,10 @@
  *   - every frame on every port (compare.py, packet by packet),
  *   - the conntrack table (compare.py; empty for these stateless scenarios),
  *   - flows-<bridge>.txt byte for byte after run_ovs.py's normalisation
- *     (rules, n_packets/n_bytes, timeouts, learned and expired flows).
+ *     (rules, n_packets/n_bytes, timeouts, learned and expired flows),
+ *   - per input packet, where it went: flowlab's fates.jsonl against OVS's
+ *     io-map.json (the set of `port#n` outputs; see fateDifferences for
+ *     tunnel ports).
  *
  * OVS's output is cached in scenarios/<name>/expected/ (gitignored) and
  * re-generated when any scenario file or run_ovs.py is newer than it, or when
@@ -309,6 +312,92 @@ function lineDiff(expected: string, actual: string): string {
 }
 
 // ---------------------------------------------------------------------------
+// fates.jsonl (flowlab) vs io-map.json (run_ovs.py)
+
+interface IoMapEntry {
+  /** 1-based input packet number in global order; 0 and -1 hold spontaneous and late output. */
+  in: number;
+  port?: string;
+  /** [port, n]: the n-th frame (1-based) of <port>.pcap. */
+  outputs: [string, number][];
+}
+
+interface FateRecord {
+  index: number;
+  port: string;
+  /** `port#n` as io-map writes it, or a bare port name for an output flowlab does not record (see below). */
+  outputs: string[];
+}
+
+interface TopologyPorts {
+  bridges: { name: string; ports?: { name: string }[] }[];
+  underlay?: { addresses?: { dev: string }[] };
+}
+
+/**
+ * Ports on which encapsulated tunnel traffic leaves: every port (the LOCAL one included) of the bridges that hold
+ * an underlay address.
+ */
+function underlayPorts(topo: TopologyPorts): Set<string> {
+  const devs = new Set((topo.underlay?.addresses ?? []).map((a) => a.dev));
+  const ports = new Set<string>();
+  for (const b of topo.bridges) {
+    if (!devs.has(b.name)) continue;
+    ports.add(b.name);
+    for (const p of b.ports ?? []) ports.add(p.name);
+  }
+  return ports;
+}
+
+/**
+ * Where each input packet went, flowlab against OVS; one line per disagreement. Outputs are compared as sets of
+ * `port#n`, n counting that port's frames, so they pin the frame as well as the port.
+ *
+ * The rule for tunnel ports: flowlab lists an output to a tunnel port (VXLAN) by name alone, since the frame leaves
+ * encapsulated and is recorded on the underlay, while OVS's io-map lists that encapsulated frame on the underlay
+ * port (`eth0#n`). So each bare name in flowlab's list stands for one OVS output on an underlay port
+ * (underlayPorts) that flowlab's recorded outputs do not already account for; the counts must agree. Bare names on
+ * a packet with no tunnel output (a port with `capture: false`) likewise stand for nothing OVS records.
+ */
+function fateDifferences(s: Scenario, outDir: string): string[] {
+  const iomap = JSON.parse(fs.readFileSync(path.join(s.expectedDir, 'io-map.json'), 'utf8')) as IoMapEntry[];
+  const fatesPath = path.join(outDir, 'fates.jsonl');
+  if (!fs.existsSync(fatesPath)) return ['flowlab wrote no fates.jsonl'];
+  const fates = new Map<number, FateRecord>();
+  for (const line of fs.readFileSync(fatesPath, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    const rec = JSON.parse(line) as FateRecord;
+    fates.set(rec.index, rec);
+  }
+  const underlay = underlayPorts(s.topo as TopologyPorts);
+  const out: string[] = [];
+  for (const e of iomap) {
+    if (e.in <= 0) continue;
+    const fate = fates.get(e.in);
+    if (fate === undefined) {
+      out.push(`#${e.in} (${e.port}): no fates.jsonl line`);
+      continue;
+    }
+    if (fate.port !== e.port) out.push(`#${e.in}: received on ${e.port} in OVS, on ${fate.port} in flowlab`);
+    const ovs = new Set(e.outputs.map(([p, n]) => `${p}#${n}`));
+    const recorded = fate.outputs.filter((o) => o.includes('#'));
+    const bare = fate.outputs.filter((o) => !o.includes('#'));
+    const extra = recorded.filter((o) => !ovs.has(o));
+    const missing = [...ovs].filter((o) => !recorded.includes(o));
+    const encapsulated = missing.filter((o) => underlay.has(o.slice(0, o.lastIndexOf('#'))));
+    const unexplained = missing.filter((o) => !encapsulated.includes(o));
+    const tunnelsOk = encapsulated.length === 0 || encapsulated.length === bare.length;
+    if (extra.length > 0 || unexplained.length > 0 || !tunnelsOk) {
+      out.push(
+        `#${e.in} (${e.port}): OVS [${[...ovs].join(' ')}], flowlab [${fate.outputs.join(' ')}]` +
+          (tunnelsOk ? '' : ` (${bare.length} tunnel outputs for ${encapsulated.length} underlay frames)`),
+      );
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
 // tests
 
 function requireExpected(s: Scenario): void {
@@ -358,7 +447,7 @@ function flowlabMatchesOvs(s: Scenario): boolean {
     const want = normOfctlFlows(fs.readFileSync(path.join(s.expectedDir, file), 'utf8'));
     if (normOfctlFlows(fs.readFileSync(gotPath, 'utf8')) !== want) return false;
   }
-  return true;
+  return fateDifferences(s, f.outDir).length === 0;
 }
 
 function skipReason(s: Scenario): string | null {
@@ -441,6 +530,16 @@ for (const s of scenarios) {
         timeoutMs: 120_000,
       });
       if (r.status !== 0) throw new Error(`compare.py (conntrack) failed; ${keepHint(f.outDir)}\n${output(r)}`);
+    });
+
+    it('flowlab sends every input packet where OVS sent it (fates.jsonl vs io-map.json)', { timeout: ovsTimeout }, () => {
+      requireExpected(s);
+      const f = flowlabOrThrow(s);
+      const diffs = fateDifferences(s, f.outDir);
+      if (diffs.length > 0) {
+        const shown = diffs.slice(0, 20).join('\n');
+        throw new Error(`${diffs.length} input packets went elsewhere than in OVS; ${keepHint(f.outDir)}\n${shown}`);
+      }
     });
 
     for (const b of s.topo.bridges) {

@@ -68,11 +68,11 @@ describe('Datapath.receive', () => {
     expect(dp.counters.dropReasons.get('drop rule in table 3 of br0 (priority 10)')).toBe(1);
   });
 
-  it('stops at conntrack and says so', () => {
+  it('tracks a connection with ct(commit) and forwards the packet', () => {
     const { sw, dp } = setup(['priority=1,ip actions=ct(commit),output:p2']);
     const fate = dp.receive(sw.portByName('p1')!, frame);
-    expect(fate.outputs).toEqual([]);
-    expect(fate.drop).toMatchObject({ reason: 'conntrack not implemented' });
+    expect(fate.outputs.map((o) => o.port)).toEqual(['p2']);
+    expect(dp.conntrack.dump(0).length).toBe(1);
   });
 
   it('notes a malformed packet and still forwards it', () => {

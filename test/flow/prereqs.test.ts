@@ -59,3 +59,29 @@ test('fields sharing storage count as satisfied through any of their names', () 
   const m = new Match().set(fieldNamed('dl_type'), 0x0800n).set(fieldNamed('nw_proto'), 1n).set(fieldNamed('tcp_src'), 8n);
   expect(checkPrereqs(m)).toBeUndefined();
 });
+
+test('checking a packet records what the answer read in the wildcards: nw_proto for an L4 field', () => {
+  const wc = newKey();
+  expect(prereqsOk(key(0x0800, 17), fieldNamed('tcp_dst'), wc)).toBe(false);
+  expect(wc[W.NW]).toBe(0xff000000);
+});
+
+test('checking a packet records the ICMPv6 type and code for an ND field, and nothing when the dl_type rules it out', () => {
+  const wc = newKey();
+  expect(prereqsOk(key(0x86dd, 58, 0, 135 << 16), fieldNamed('nd_target'), wc)).toBe(true);
+  expect(wc[W.TP]).toBe(0x00ff00ff);
+  const none = newKey();
+  expect(prereqsOk(key(0x0800, 58), fieldNamed('nd_target'), none)).toBe(false);
+  expect(Array.from(none).every((w) => w === 0)).toBe(true);
+});
+
+test('checking a packet for a valid conntrack state records the new, established and reply bits', () => {
+  const wc = newKey();
+  prereqsOk(newKey(), fieldNamed('ct_nw_src'), wc);
+  expect(wc[W.CT_STATE_ZONE] >>> 16).toBe(0x01 | 0x02 | 0x08);
+});
+
+test('a match reads a wildcarded ICMPv6 code as 0, so icmp_type=135 alone satisfies nd_target (as OVS accepts)', () => {
+  const m = new Match().set(fieldNamed('dl_type'), 0x86ddn).set(fieldNamed('nw_proto'), 58n).set(fieldNamed('icmpv6_type'), 135n);
+  expect(matchPrereqsOk(m, fieldNamed('nd_target'))).toBe(true);
+});

@@ -7,7 +7,7 @@
  */
 
 import { FlowSyntaxError } from '../../base/errors.js';
-import { Prereq, type FieldDef } from '../../flow/fields.js';
+import type { FieldDef } from '../../flow/fields.js';
 import {
   CtState,
   ETH_TYPE_ARP,
@@ -22,7 +22,9 @@ import {
   VLAN_CFI,
   W,
 } from '../../flow/key-layout.js';
-import type { Match } from '../../flow/match.js';
+import { Match } from '../../flow/match.js';
+import { matchPrereqsOk } from '../../flow/prereqs.js';
+import { actionSetRole } from '../xlate-action-set.js';
 import type { Action } from './types.js';
 
 export interface ActionCheckContext {
@@ -35,12 +37,17 @@ export interface ActionCheckContext {
 
 /**
  * The facts about the packet a rule's actions can rely on, updated action by action the way ofpacts_check updates
- * its copy of the match (a push_vlan makes later VLAN actions consistent, strip_vlan removes the tag).
+ * its copy of the match (a push_vlan makes later VLAN actions consistent, strip_vlan removes the tag). Like OVS's
+ * flow, it knows two VLAN slots: a push moves the outer tag inward and a pop brings it back, so after
+ * `push_vlan,pop_vlan` on a tagged match the tag is still known to be there.
  */
 interface FlowFacts {
   dlType: number | undefined;
   nwProto: number | undefined;
+  /** The outer VLAN slot is known to hold a tag. */
   vlan: boolean;
+  /** The inner slot is (only a push puts one there: the match cannot say). */
+  innerVlan: boolean;
   ctInvalid: boolean;
   ctTracked: boolean;
 }
@@ -58,58 +65,21 @@ function factsOf(match: Match): FlowFacts {
   const IMPLY_CONN = CtState.NEW | CtState.ESTABLISHED | CtState.RELATED | CtState.REPLY_DIR | CtState.SRC_NAT | CtState.DST_NAT;
   const ctTracked =
     (ctKey & IMPLY_CONN) !== 0 || ((ctKey & CtState.TRACKED) !== 0 && (ctMask & CtState.INVALID) !== 0 && !ctInvalid);
-  return { dlType, nwProto, vlan, ctInvalid, ctTracked };
+  return { dlType, nwProto, vlan, innerVlan: false, ctInvalid, ctTracked };
 }
 
-/** mf_are_prereqs_ok for a field, given what the match pins. */
-export function prereqsOk(
-  field: FieldDef,
-  facts: { dlType: number | undefined; nwProto: number | undefined; vlan: boolean },
-  match?: Match,
-): boolean {
-  const t = facts.dlType;
-  const p = facts.nwProto;
-  const ip = t === ETH_TYPE_IP || t === ETH_TYPE_IPV6;
-  switch (field.prereq) {
-    case Prereq.NONE:
-    case Prereq.ETHERNET:
-    case Prereq.CT_VALID:
-      return true;
-    case Prereq.ARP:
-      return t === ETH_TYPE_ARP || t === ETH_TYPE_RARP;
-    case Prereq.VLAN_VID:
-      return facts.vlan;
-    case Prereq.IPV4:
-      return t === ETH_TYPE_IP;
-    case Prereq.IPV6:
-      return t === ETH_TYPE_IPV6;
-    case Prereq.IP_ANY:
-      return ip;
-    case Prereq.TCP:
-      return ip && p === IPPROTO_TCP;
-    case Prereq.UDP:
-      return ip && p === IPPROTO_UDP;
-    case Prereq.SCTP:
-      return ip && p === IPPROTO_SCTP;
-    case Prereq.ICMPV4:
-      return t === ETH_TYPE_IP && p === IPPROTO_ICMP;
-    case Prereq.ICMPV6:
-      return t === ETH_TYPE_IPV6 && p === IPPROTO_ICMPV6;
-    case Prereq.ND:
-    case Prereq.ND_SOLICIT:
-    case Prereq.ND_ADVERT: {
-      if (!(t === ETH_TYPE_IPV6 && p === IPPROTO_ICMPV6) || match === undefined) return false;
-      const typeMask = (match.mask[W.TP] >>> 16) & 0xff;
-      const type = (match.key[W.TP] >>> 16) & 0xff;
-      const codeOk = (match.mask[W.TP] & 0xff) === 0xff && (match.key[W.TP] & 0xff) === 0;
-      if (typeMask !== 0xff || !codeOk) return false;
-      if (field.prereq === Prereq.ND_SOLICIT) return type === 135;
-      if (field.prereq === Prereq.ND_ADVERT) return type === 136;
-      return type === 135 || type === 136;
-    }
-    default:
-      return false;
-  }
+/**
+ * mf_are_match_prereqs_ok for a field an action reads or writes: the match as the actions so far have left it (only
+ * the VLAN tag's presence changes along an action list).
+ */
+function fieldPrereqsOk(field: FieldDef, facts: FlowFacts, match: Match): boolean {
+  const tagged = (match.key[W.DL_TYPE_VLAN] & VLAN_CFI) !== 0;
+  if (tagged === facts.vlan) return matchPrereqsOk(match, field);
+  const key = match.key.slice();
+  const mask = match.mask.slice();
+  key[W.DL_TYPE_VLAN] = (key[W.DL_TYPE_VLAN] & ~VLAN_CFI) | (facts.vlan ? VLAN_CFI : 0);
+  mask[W.DL_TYPE_VLAN] |= VLAN_CFI;
+  return matchPrereqsOk(new Match(key, mask), field);
 }
 
 /** The message ovs-ofctl gives when a flow needs an OpenFlow version other than the one in use. */
@@ -133,7 +103,15 @@ export function unusableVersionMessage(version: 'OpenFlow10' | 'OpenFlow13'): st
  */
 export function checkActions(actions: readonly Action[], ctx: ActionCheckContext, column = 1): void {
   const facts = factsOf(ctx.match);
-  checkList(actions, ctx, facts, column, false);
+  const usable: UsableVersions = { OpenFlow10: true, OpenFlow13: true };
+  checkList(actions, ctx, facts, usable, column, false);
+  // Hard errors came first, whatever the version; then what the actions leave usable (ovs-ofctl: no version at all is
+  // an inconsistent match, another version than the one in use is "none of the usable flow formats").
+  if (!usable.OpenFlow10 && !usable.OpenFlow13) {
+    throw new FlowSyntaxError('actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT)', { column });
+  }
+  const version = ctx.version ?? 'OpenFlow10';
+  if (!usable[version]) throw new FlowSyntaxError(unusableVersionMessage(version), { column });
   // OpenFlow 1.0 has no instructions: goto_table travels as a resubmit action, which would land before the
   // write_metadata instruction, so the switch refuses the pair.
   const wm = actions.findIndex((a) => a.kind === 'write_metadata');
@@ -144,35 +122,9 @@ export function checkActions(actions: readonly Action[], ctx: ActionCheckContext
   }
 }
 
-/** OVS's action_set_classify: whether an OpenFlow 1.1+ switch accepts the action inside write_actions. */
+/** Whether an OpenFlow 1.1+ switch accepts the action inside write_actions (OVS's action_set_classify). */
 export function allowedInActionSet(a: Action): boolean {
-  switch (a.kind) {
-    case 'strip_vlan':
-    case 'push_vlan':
-    case 'dec_ttl':
-    case 'ct':
-    case 'ct_clear':
-    case 'resubmit':
-    case 'output':
-    case 'set_field':
-    case 'load':
-    case 'move':
-    case 'set_eth_src':
-    case 'set_eth_dst':
-    case 'set_ip_dscp':
-    case 'set_ip_ecn':
-    case 'set_ip_ttl':
-    case 'set_ipv4_src':
-    case 'set_ipv4_dst':
-    case 'set_l4_src':
-    case 'set_l4_dst':
-    case 'set_tunnel':
-    case 'set_vlan_pcp':
-    case 'set_vlan_vid':
-      return true;
-    default:
-      return false;
-  }
+  return actionSetRole(a) !== undefined;
 }
 
 /**
@@ -190,10 +142,17 @@ function encodesAsCheckedSetField(kind: Action['kind']): boolean {
   );
 }
 
+/** The OpenFlow versions the actions can still travel in (OVS's usable_protocols, narrowed action by action). */
+interface UsableVersions {
+  OpenFlow10: boolean;
+  OpenFlow13: boolean;
+}
+
 function checkList(
   actions: readonly Action[],
   ctx: ActionCheckContext,
   facts: FlowFacts,
+  usable: UsableVersions,
   column: number,
   inActionSet: boolean,
 ): void {
@@ -201,13 +160,14 @@ function checkList(
   const fail = (code = 'OFPBAC_MATCH_INCONSISTENT'): never => {
     throw new FlowSyntaxError(`actions are invalid with specified match (${code})`, { column });
   };
+  // An action inconsistent with the match only travels in OpenFlow 1.0; in an action set (1.1+ only, checked on its
+  // own) the switch refuses what it would encode as a set_field with unmet prerequisites.
   const inconsistent = (a: Action): void => {
-    if (version === 'OpenFlow10') return;
-    if (!inActionSet) throw new FlowSyntaxError(unusableVersionMessage(version), { column });
-    if (encodesAsCheckedSetField(a.kind)) fail();
+    if (!inActionSet) usable.OpenFlow13 = false;
+    else if (version !== 'OpenFlow10' && encodesAsCheckedSetField(a.kind)) fail();
   };
   const needField = (f: FieldDef): void => {
-    if (!prereqsOk(f, facts, ctx.match)) fail();
+    if (!fieldPrereqsOk(f, facts, ctx.match)) fail();
   };
   const ipAny = (): boolean => facts.dlType === ETH_TYPE_IP || facts.dlType === ETH_TYPE_IPV6;
   for (const a of actions) {
@@ -237,10 +197,16 @@ function checkList(
         break;
       case 'strip_vlan':
         if (!facts.vlan) inconsistent(a);
-        facts.vlan = false;
+        facts.vlan = facts.innerVlan;
+        facts.innerVlan = false;
         break;
       case 'push_vlan':
-        if (version === 'OpenFlow10') throw new FlowSyntaxError(unusableVersionMessage(version), { column });
+        // OpenFlow 1.0 has no push_vlan (ovs-ofctl's 1.0 encoder cannot carry one even inside write_actions).
+        if (inActionSet && version === 'OpenFlow10') throw new FlowSyntaxError(unusableVersionMessage(version), { column });
+        usable.OpenFlow10 = false;
+        // Both slots taken: a third tag is more than OVS's flow can describe.
+        if (facts.innerVlan) fail('OFPBAC_BAD_TAG');
+        facts.innerVlan = facts.vlan;
         facts.vlan = true;
         break;
       case 'set_ipv4_src':
@@ -278,14 +244,15 @@ function checkList(
         if (typeof a.zone !== 'number') {
           needField(a.zone.field);
         } else {
-          checkList(a.exec, ctx, { ...facts }, column, inActionSet);
+          checkList(a.exec, ctx, { ...facts }, usable, column, inActionSet);
         }
         break;
       case 'clone':
-        checkList(a.actions, ctx, { ...facts }, column, inActionSet);
+        checkList(a.actions, ctx, { ...facts }, usable, column, inActionSet);
         break;
       case 'write_actions':
-        checkList(a.actions, ctx, { ...facts }, column, true);
+        // An action set is checked with a scratch copy of the usable versions: nothing in it narrows them.
+        checkList(a.actions, ctx, { ...facts }, { OpenFlow10: true, OpenFlow13: true }, column, true);
         break;
       default:
         break;

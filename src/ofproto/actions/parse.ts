@@ -41,7 +41,6 @@ export { parseFieldValue, parseSubfield, parseSubfieldPrefix, type FieldValue } 
 export {
   allowedInActionSet,
   checkActions,
-  prereqsOk,
   unusableVersionMessage,
   type ActionCheckContext,
 } from './checks.js';

@@ -54,18 +54,34 @@ export interface FormatActionsOptions {
 
 /** The `actions=` text of a dump line (without the `actions=` prefix). An empty list prints as `drop`. */
 export function formatActions(actions: readonly Action[], opts: FormatActionsOptions = {}): string {
-  const st: PrintState = {
+  const text = formatList(actions, printState(opts));
+  return text === '' ? 'drop' : text;
+}
+
+/**
+ * The actions as the switch holds them, one list of ofpacts per action: what one action became after the add-flow
+ * trip in `opts.version` (OpenFlow 1.3's mod_vlan_vid on an untagged match is two ofpacts, push_vlan and set_field;
+ * mod_tp_dst on a TCP match is set_field:…->tcp_dst), each as ofpacts_format prints it. ofproto/trace prints one line
+ * per ofpact, so this is its per-action text. An action that leaves nothing (OpenFlow 1.0's push_vlan outside a
+ * trace) has an empty list.
+ */
+export function formatActionsHeld(actions: readonly Action[], opts: FormatActionsOptions = {}): string[][] {
+  const st = printState(opts);
+  return actions.map((a) => pieces(formatOne(a, st)));
+}
+
+function printState(opts: FormatActionsOptions): PrintState {
+  return {
     version: opts.version ?? 'OpenFlow10',
     trace: opts.trace ?? false,
     namer: opts.namer,
     vlan: opts.match !== undefined && (opts.match.key[W.DL_TYPE_VLAN] & opts.match.mask[W.DL_TYPE_VLAN] & VLAN_CFI) !== 0,
+    innerVlan: false,
     nwProto:
       opts.match !== undefined && ((opts.match.mask[W.NW] >>> 24) & 0xff) === 0xff
         ? (opts.match.key[W.NW] >>> 24) & 0xff
         : undefined,
   };
-  const text = formatList(actions, st);
-  return text === '' ? 'drop' : text;
 }
 
 interface PrintState {
@@ -74,15 +90,22 @@ interface PrintState {
   readonly namer: PortNamer | undefined;
   /** Whether the packet is known to carry a VLAN tag at this point (OVS's flow_has_vlan at check time). */
   vlan: boolean;
+  /** Whether a push moved a known tag into the inner slot, where a pop brings it back (checks.ts). */
+  innerVlan: boolean;
   readonly nwProto: number | undefined;
+}
+
+/** What one action prints as: one ofpact's text, several (an action OVS stores as more than one), or '' (none). */
+type Printed = string | readonly string[];
+
+function pieces(p: Printed): string[] {
+  if (typeof p === 'string') return p === '' ? [] : [p];
+  return p.filter((s) => s !== '');
 }
 
 function formatList(actions: readonly Action[], st: PrintState): string {
   const parts: string[] = [];
-  for (const a of actions) {
-    const s = formatOne(a, st);
-    if (s !== '') parts.push(s);
-  }
+  for (const a of actions) parts.push(...pieces(formatOne(a, st)));
   return parts.join(',');
 }
 
@@ -124,7 +147,7 @@ export function formatFieldValue(field: FieldDef, value: bigint, namer: PortName
 const ones = (f: FieldDef): bigint => (1n << BigInt(f.nbits)) - 1n;
 
 /** Contiguous runs of one bits in `mask`, each at most 64 bits (OVS's next_load_segment). */
-function loadSegments(field: FieldDef, value: bigint, mask: bigint): string[] {
+function loadSegments(field: FieldDef, value: bigint, mask: bigint): readonly string[] {
   const out: string[] = [];
   let i = 0;
   while (i < field.nbits) {
@@ -147,20 +170,20 @@ function setFieldText(field: FieldDef, value: bigint, st: PrintState): string {
 }
 
 /** A set_field that arrived as OFPAT set_field, re-encoded for the version (OVS's encode_SET_FIELD). */
-function formatSetField(field: FieldDef, value: bigint, mask: bigint, st: PrintState): string {
+function formatSetField(field: FieldDef, value: bigint, mask: bigint, st: PrintState): Printed {
   if (st.version === 'OpenFlow13') {
     if (mask === ones(field)) {
       if (field.name === 'vlan_tci') st.vlan = (value & BigInt(VLAN_CFI)) !== 0n;
       return setFieldText(field, value, st);
     }
-    return loadSegments(field, value, mask).join(',');
+    return loadSegments(field, value, mask);
   }
   // OpenFlow 1.0: the legacy action when there is one (the mask is dropped, as OVS does), else Nicira reg_load.
   switch (field.name) {
     case 'vlan_tci': {
       if ((value & BigInt(VLAN_CFI)) !== 0n) {
         st.vlan = true;
-        return `mod_vlan_vid:${value & 0xfffn},mod_vlan_pcp:${(value >> 13n) & 7n}`;
+        return [`mod_vlan_vid:${value & 0xfffn}`, `mod_vlan_pcp:${(value >> 13n) & 7n}`];
       }
       st.vlan = false;
       return 'strip_vlan';
@@ -190,7 +213,7 @@ function formatSetField(field: FieldDef, value: bigint, mask: bigint, st: PrintS
     case 'udp_dst':
       return `mod_tp_dst:${value}`;
     default:
-      return loadSegments(field, value, mask).join(',');
+      return loadSegments(field, value, mask);
   }
 }
 
@@ -206,7 +229,7 @@ function formatL4Port(st: PrintState, which: 'src' | 'dst', port: number): strin
   return `set_field:${port}->${proto}_${which}`;
 }
 
-function formatOne(a: Action, st: PrintState): string {
+function formatOne(a: Action, st: PrintState): Printed {
   const v13 = st.version === 'OpenFlow13';
   switch (a.kind) {
     case 'output': {
@@ -252,23 +275,25 @@ function formatOne(a: Action, st: PrintState): string {
         st.vlan = true;
         return `mod_vlan_vid:${a.vid}`;
       }
-      const push = a.pushIfNone && !st.vlan ? 'push_vlan:0x8100,' : '';
+      const push = a.pushIfNone && !st.vlan ? 'push_vlan:0x8100' : '';
       st.vlan = true;
-      return `${push}set_field:${a.vid | 0x1000}->vlan_vid`;
+      return [push, `set_field:${a.vid | 0x1000}->vlan_vid`];
     }
     case 'set_vlan_pcp': {
       if (!v13) {
         st.vlan = true;
         return `mod_vlan_pcp:${a.pcp}`;
       }
-      const push = a.pushIfNone && !st.vlan ? 'push_vlan:0x8100,' : '';
+      const push = a.pushIfNone && !st.vlan ? 'push_vlan:0x8100' : '';
       st.vlan = true;
-      return `${push}set_field:${a.pcp}->vlan_pcp`;
+      return [push, `set_field:${a.pcp}->vlan_pcp`];
     }
     case 'strip_vlan':
-      st.vlan = false;
+      st.vlan = st.innerVlan;
+      st.innerVlan = false;
       return v13 ? 'pop_vlan' : 'strip_vlan';
     case 'push_vlan':
+      st.innerVlan = st.vlan;
       st.vlan = true;
       // OpenFlow 1.0 has no push: OVS's encoder drops it (the following mod_vlan_vid pushes).
       return v13 || st.trace ? `push_vlan:${hexOf(a.ethertype)}` : '';

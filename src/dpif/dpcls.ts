@@ -1,0 +1,220 @@
+/**
+ * The megaflow classifier (OVS's dpcls, lib/dpif-netdev.c and dpif-netdev-lookup-generic.c).
+ *
+ * What? Tuple-space search: megaflows are grouped into subtables by mask, one subtable per distinct mask. Within a
+ * subtable every megaflow has the same mask, so a packet's key, masked, either equals one megaflow's key or none: one
+ * hash probe per subtable. A lookup visits subtables until one hits. Megaflows never overlap (an upcall installs only
+ * what missed every subtable, and revalidation deletes rather than widen), so the first hit is the answer.
+ *
+ * Only the words a subtable's mask covers are hashed and compared (OVS hashes the miniflow blocks the mask has):
+ * the subtable keeps its covered word indexes and their mask words, and each megaflow its masked words in the same
+ * order. The datapath input port and TPID are mixed into every hash and compared first, since they are part of the
+ * megaflow's identity but not of the flow key.
+ *
+ * Ranking. Each subtable counts its hits; `sortSubtables()` orders them by hits since the last sort, most first, and
+ * restarts the counts (OVS's dpcls_sort_subtable_vector, run every DPCLS_OPTIMIZATION_INTERVAL = 1 s by the PMD);
+ * the owner decides when. So the masks most traffic needs are probed first.
+ *
+ * One `Dpcls` serves one datapath input port, as OVS keeps a dpcls per in_port: a packet only searches the masks its
+ * port's traffic produced.
+ *
+ * Buckets are an open hash of chains over Int32Arrays (head per bucket, next per megaflow), grown by doubling; a
+ * lookup allocates nothing.
+ */
+
+import { KEY_WORDS } from '../flow/key-layout.js';
+import { finishHash, HASH_SEED, mixWord } from './key-hash.js';
+import type { Megaflow } from './megaflow.js';
+
+export class Subtable {
+  readonly mask: Uint32Array;
+  /** Key words the mask covers, ascending. */
+  readonly words: Int32Array;
+  readonly maskWords: Uint32Array;
+  /** Hits since the last sort. */
+  hits = 0;
+  private heads: Int32Array;
+  private next: Int32Array;
+  private flows: (Megaflow | null)[];
+  /** Masked covered words per flow slot, flat (slot x words.length). */
+  private packed: Uint32Array;
+  private free: number[] = [];
+  private used = 0;
+  count = 0;
+
+  constructor(mask: Uint32Array) {
+    this.mask = mask.slice();
+    const ws: number[] = [];
+    for (let i = 0; i < KEY_WORDS; i++) if (mask[i] !== 0) ws.push(i);
+    this.words = Int32Array.from(ws);
+    this.maskWords = Uint32Array.from(ws.map((w) => mask[w]));
+    this.heads = new Int32Array(16).fill(-1);
+    this.next = new Int32Array(16);
+    this.flows = new Array<Megaflow | null>(16).fill(null);
+    this.packed = new Uint32Array(16 * Math.max(1, ws.length));
+  }
+
+  /** The hash of `key` under this subtable's mask (with input port and TPID). */
+  hashKey(key: Uint32Array, dpInPort: number, tpid: number): number {
+    const words = this.words;
+    const mw = this.maskWords;
+    let h = mixWord(mixWord(HASH_SEED, dpInPort), tpid);
+    for (let i = 0; i < words.length; i++) h = mixWord(h, key[words[i]] & mw[i]);
+    return finishHash(h);
+  }
+
+  find(key: Uint32Array, dpInPort: number, tpid: number): Megaflow | null {
+    const hash = this.hashKey(key, dpInPort, tpid);
+    const words = this.words;
+    const mw = this.maskWords;
+    const n = words.length;
+    const packed = this.packed;
+    for (let s = this.heads[hash & (this.heads.length - 1)]; s >= 0; s = this.next[s]) {
+      const f = this.flows[s]!;
+      if (f.hash !== hash || f.dpInPort !== dpInPort || f.tpid !== tpid) continue;
+      const b = s * n;
+      let i = 0;
+      while (i < n && ((key[words[i]] & mw[i]) >>> 0) === packed[b + i]) i++;
+      if (i === n) return f;
+    }
+    return null;
+  }
+
+  insert(f: Megaflow): void {
+    f.hash = this.hashKey(f.key, f.dpInPort, f.tpid);
+    if (this.count + 1 > this.heads.length) this.grow();
+    const slot = this.free.length > 0 ? this.free.pop()! : this.used++;
+    if (slot >= this.flows.length) this.growSlots();
+    this.flows[slot] = f;
+    const n = this.words.length;
+    for (let i = 0; i < n; i++) this.packed[slot * n + i] = f.key[this.words[i]];
+    const b = f.hash & (this.heads.length - 1);
+    this.next[slot] = this.heads[b];
+    this.heads[b] = slot;
+    this.count++;
+  }
+
+  remove(f: Megaflow): boolean {
+    const b = f.hash & (this.heads.length - 1);
+    let prev = -1;
+    for (let s = this.heads[b]; s >= 0; prev = s, s = this.next[s]) {
+      if (this.flows[s] !== f) continue;
+      if (prev < 0) this.heads[b] = this.next[s];
+      else this.next[prev] = this.next[s];
+      this.flows[s] = null;
+      this.free.push(s);
+      this.count--;
+      return true;
+    }
+    return false;
+  }
+
+  *megaflows(): IterableIterator<Megaflow> {
+    for (const f of this.flows) if (f !== null) yield f;
+  }
+
+  get memoryBytes(): number {
+    return this.heads.byteLength + this.next.byteLength + this.packed.byteLength + this.flows.length * 8;
+  }
+
+  private growSlots(): void {
+    const cap = this.flows.length * 2;
+    const next = new Int32Array(cap);
+    next.set(this.next);
+    this.next = next;
+    const packed = new Uint32Array(cap * Math.max(1, this.words.length));
+    packed.set(this.packed);
+    this.packed = packed;
+    const flows = new Array<Megaflow | null>(cap).fill(null);
+    for (let i = 0; i < this.flows.length; i++) flows[i] = this.flows[i];
+    this.flows = flows;
+  }
+
+  /** Doubles the bucket array and rechains every flow. */
+  private grow(): void {
+    const heads = new Int32Array(this.heads.length * 2).fill(-1);
+    for (let s = 0; s < this.used; s++) {
+      const f = this.flows[s];
+      if (f === null) continue;
+      const b = f.hash & (heads.length - 1);
+      this.next[s] = heads[b];
+      heads[b] = s;
+    }
+    this.heads = heads;
+  }
+}
+
+function maskId(mask: Uint32Array): string {
+  // Subtables are created once per distinct mask, so a string key is fine here.
+  let s = '';
+  for (let i = 0; i < KEY_WORDS; i++) if (mask[i] !== 0) s += `${i}:${mask[i].toString(16)},`;
+  return s;
+}
+
+export class Dpcls {
+  private readonly byMask = new Map<string, Subtable>();
+  /** Visit order: by hits since the last sort. */
+  private ranked: Subtable[] = [];
+  /** Subtables visited by the last `lookup` (for the "subtable lookups per hit" statistic). */
+  lastProbes = 0;
+  count = 0;
+
+  get subtableCount(): number {
+    return this.ranked.length;
+  }
+
+  get subtables(): readonly Subtable[] {
+    return this.ranked;
+  }
+
+  lookup(key: Uint32Array, dpInPort: number, tpid: number): Megaflow | null {
+    const ranked = this.ranked;
+    for (let i = 0; i < ranked.length; i++) {
+      const st = ranked[i];
+      const f = st.find(key, dpInPort, tpid);
+      if (f !== null) {
+        st.hits++;
+        this.lastProbes = i + 1;
+        return f;
+      }
+    }
+    this.lastProbes = ranked.length;
+    return null;
+  }
+
+  insert(f: Megaflow): void {
+    const id = (f.maskId ||= maskId(f.mask));
+    let st = this.byMask.get(id);
+    if (st === undefined) {
+      st = new Subtable(f.mask);
+      this.byMask.set(id, st);
+      this.ranked.push(st);
+    }
+    st.insert(f);
+    this.count++;
+  }
+
+  remove(f: Megaflow): boolean {
+    const id = (f.maskId ||= maskId(f.mask));
+    const st = this.byMask.get(id);
+    if (st === undefined || !st.remove(f)) return false;
+    this.count--;
+    if (st.count === 0) {
+      this.byMask.delete(id);
+      this.ranked = this.ranked.filter((s) => s !== st);
+    }
+    return true;
+  }
+
+  /** dpcls_sort_subtable_vector: most hits first, then restart the counts. */
+  sortSubtables(): void {
+    this.ranked.sort((a, b) => b.hits - a.hits);
+    for (const st of this.ranked) st.hits = 0;
+  }
+
+  get memoryBytes(): number {
+    let n = 0;
+    for (const st of this.ranked) n += st.memoryBytes + st.mask.byteLength;
+    return n;
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * The exact-match cache (OVS's EMC, lib/dpif-netdev.c emc_*).
+ *
+ * What? A small hash table from a packet's whole flow key to the megaflow it hit, so a packet of a flow seen
+ * recently skips the megaflow search. Each key hashes to two candidate slots (OVS's EM_FLOW_HASH_SEGS = 2: the low
+ * bits of the hash, and the bits above them); a lookup checks both. Entries are never removed: an entry whose
+ * megaflow has left the table (`dead`) counts as empty and is the first to be replaced.
+ *
+ * Insertion is probabilistic, as OVS's emc-insert-inv-prob: an entry is written with probability 1/invProb
+ * (default 100, so 1%; 1 = always; 0 = never, which turns the EMC off). That keeps a flood of short flows from
+ * thrashing the entries of the long ones. The draw uses a seeded xorshift generator, so replays are deterministic.
+ * Replacement follows emc_insert: the same key is overwritten in place; otherwise a dead slot, else the candidate
+ * with the smaller stored hash.
+ *
+ * Storage: keys in one flat Uint32Array (entries x KEY_WORDS), hashes, input ports and TPIDs in typed arrays, and
+ * megaflow references in a plain array. A lookup allocates nothing.
+ */
+
+import { KEY_WORDS } from '../flow/key-layout.js';
+import type { Megaflow } from './megaflow.js';
+
+/** OVS: EM_FLOW_HASH_SHIFT 13. */
+export const EMC_DEFAULT_ENTRIES = 8192;
+/** OVS: DEFAULT_EM_FLOW_INSERT_INV_PROB. */
+export const EMC_DEFAULT_INSERT_INV_PROB = 100;
+
+export class ExactMatchCache {
+  readonly entries: number;
+  private readonly shift: number;
+  private readonly mask: number;
+  private readonly keys: Uint32Array;
+  private readonly hashes: Int32Array;
+  private readonly ports: Uint32Array;
+  private readonly tpids: Uint32Array;
+  private readonly flows: (Megaflow | null)[];
+  /** Insert when the draw is at or below this (0xffffffff / invProb); -1 = never. */
+  private insertMin: number;
+  private rng = 0x2545f491;
+
+  constructor(entries = EMC_DEFAULT_ENTRIES, insertInvProb = EMC_DEFAULT_INSERT_INV_PROB) {
+    if (entries < 2 || (entries & (entries - 1)) !== 0) throw new RangeError(`EMC size ${entries} is not a power of two >= 2`);
+    this.entries = entries;
+    this.shift = Math.log2(entries);
+    this.mask = entries - 1;
+    this.keys = new Uint32Array(entries * KEY_WORDS);
+    this.hashes = new Int32Array(entries);
+    this.ports = new Uint32Array(entries);
+    this.tpids = new Uint32Array(entries);
+    this.flows = new Array<Megaflow | null>(entries).fill(null);
+    this.insertMin = -1;
+    this.setInsertInvProb(insertInvProb);
+  }
+
+  /** emc-insert-inv-prob: 0 disables insertion, 1 inserts always, N inserts with probability 1/N. */
+  setInsertInvProb(invProb: number): void {
+    this.insertMin = invProb <= 0 ? -1 : Math.floor(0xffffffff / invProb);
+  }
+
+  get enabled(): boolean {
+    return this.insertMin >= 0;
+  }
+
+  /** The live megaflow cached for this exact key, or null. */
+  lookup(key: Uint32Array, hash: number, dpInPort: number, tpid: number): Megaflow | null {
+    let slot = hash & this.mask;
+    for (let seg = 0; seg < 2; seg++) {
+      if (this.hashes[slot] === hash) {
+        const f = this.flows[slot];
+        if (f !== null && !f.dead && this.ports[slot] === dpInPort && this.tpids[slot] === tpid && this.sameKey(slot, key)) return f;
+      }
+      slot = (hash >>> this.shift) & this.mask;
+    }
+    return null;
+  }
+
+  private sameKey(slot: number, key: Uint32Array): boolean {
+    const keys = this.keys;
+    const b = slot * KEY_WORDS;
+    // Packet headers first: that is where two keys with one hash usually differ.
+    for (let i = KEY_WORDS - 1; i >= 0; i--) if (keys[b + i] !== key[i]) return false;
+    return true;
+  }
+
+  /** emc_probabilistic_insert. */
+  maybeInsert(key: Uint32Array, hash: number, dpInPort: number, tpid: number, flow: Megaflow): void {
+    if (this.insertMin < 0) return;
+    if (this.insertMin !== 0xffffffff && this.draw() > this.insertMin) return;
+    this.insert(key, hash, dpInPort, tpid, flow);
+  }
+
+  /** emc_insert: overwrite the same key, else a dead slot, else the candidate with the smaller stored hash. */
+  insert(key: Uint32Array, hash: number, dpInPort: number, tpid: number, flow: Megaflow): void {
+    const first = hash & this.mask;
+    const second = (hash >>> this.shift) & this.mask;
+    let victim = -1;
+    for (let seg = 0; seg < 2; seg++) {
+      const slot = seg === 0 ? first : second;
+      const f = this.flows[slot];
+      if (f !== null && this.hashes[slot] === hash && this.ports[slot] === dpInPort && this.tpids[slot] === tpid && this.sameKey(slot, key)) {
+        this.flows[slot] = flow;
+        return;
+      }
+      if (victim < 0) {
+        victim = slot;
+      } else {
+        const vAlive = this.alive(victim);
+        if ((vAlive && !this.alive(slot)) || this.hashes[slot] >>> 0 < this.hashes[victim] >>> 0) victim = slot;
+      }
+    }
+    const b = victim * KEY_WORDS;
+    for (let i = 0; i < KEY_WORDS; i++) this.keys[b + i] = key[i];
+    this.hashes[victim] = hash;
+    this.ports[victim] = dpInPort;
+    this.tpids[victim] = tpid;
+    this.flows[victim] = flow;
+  }
+
+  private alive(slot: number): boolean {
+    const f = this.flows[slot];
+    return f !== null && !f.dead;
+  }
+
+  /** Live entries (for statistics; walks the table). */
+  liveEntries(): number {
+    let n = 0;
+    for (let i = 0; i < this.entries; i++) if (this.alive(i)) n++;
+    return n;
+  }
+
+  clear(): void {
+    this.flows.fill(null);
+    this.hashes.fill(0);
+  }
+
+  /** Bytes held by the table's arrays. */
+  get memoryBytes(): number {
+    return this.keys.byteLength + this.hashes.byteLength + this.ports.byteLength + this.tpids.byteLength + this.entries * 8;
+  }
+
+  private draw(): number {
+    let x = this.rng;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.rng = x;
+    return x >>> 0;
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * A megaflow: one cached translation (OVS's struct dp_netdev_flow plus what ofproto-dpif-upcall's udpif_key keeps).
+ *
+ * What? An upcall runs xlate on a packet's flow key and learns two things: what to do (datapath actions) and which
+ * key bits that decision depended on (the wildcard mask `wc`). Every packet that agrees with the upcalled one on
+ * those bits would translate the same way, so the pair {masked key, mask} -> actions is installed and later packets
+ * skip xlate. The mask is exactly xlate's `wc`; the key is the upcalled packet's key ANDed with it.
+ *
+ * Besides the flow-key words, two things identify a megaflow that the flow key does not hold:
+ *   - the datapath input port (the key's in_port is an OpenFlow number, unique only within a bridge), and
+ *   - the outer VLAN TPID of a tagged packet (0x8100 or 0x88a8; xlate re-tags with it), 0 for an untagged one.
+ * Both are always exact.
+ *
+ * Side effects. A translation also changes OpenFlow state (rule stats and idle timers, NORMAL's MAC learning,
+ * learn(), fin_timeout). Those are data in `sideEffects` and are committed again for every packet that hits the
+ * megaflow, so OpenFlow counters and timers come out as if every packet had been translated — OVS's xlate cache.
+ *
+ * Revalidation keeps `flowKey` (the upcalled packet's full key) so the revalidator can translate it again, compare
+ * actions and mask, and modify the megaflow in place or delete it (revalidator.ts). `visited` and `normalBridges`
+ * say which bridges' OpenFlow tables and MAC tables the translation depended on, so a change in one bridge only
+ * revalidates the megaflows that touched it.
+ */
+
+import { KEY_WORDS } from '../flow/key-layout.js';
+import type { Bridge } from '../ofproto/bridge.js';
+import type { DpAction } from '../ofproto/dp-actions.js';
+import { commitSideEffects, type SideEffects } from '../ofproto/side-effects.js';
+import type { XlateDrop } from '../ofproto/xlate-types.js';
+
+/** What a pass through the caches gives the datapath: actions to execute, and why the packet drops if it does. */
+export interface CachedTranslation {
+  readonly actions: readonly DpAction[];
+  readonly drop: XlateDrop | null;
+  /** The bridge the translation started in (for drop reports). */
+  readonly bridge: string;
+}
+
+/** What the upcall hands over when it installs a megaflow. */
+export interface MegaflowInit {
+  readonly dpInPort: number;
+  readonly tpid: number;
+  readonly flowKey: Uint32Array;
+  readonly mask: Uint32Array;
+  readonly actions: readonly DpAction[];
+  readonly sideEffects: SideEffects;
+  readonly drop: XlateDrop | null;
+  readonly slowPath: 'action' | null;
+  readonly bridge: string;
+  readonly visited: readonly Bridge[];
+  readonly nowMs: number;
+}
+
+export class Megaflow implements CachedTranslation {
+  /** Slot in the megaflow table (stable for the megaflow's life; SMC entries name megaflows by it). */
+  id = -1;
+  readonly dpInPort: number;
+  readonly tpid: number;
+  /** The masked key (flow-key layout). */
+  readonly key: Uint32Array;
+  readonly mask: Uint32Array;
+  /** The upcalled packet's whole key, for re-translation. */
+  readonly flowKey: Uint32Array;
+  actions: readonly DpAction[];
+  sideEffects: SideEffects;
+  drop: XlateDrop | null;
+  /** Set when every packet must be translated again (OVS's slow-path flows, e.g. ARP field rewrites). */
+  slowPath: 'action' | null;
+  bridge: string;
+  /** Bridges whose OpenFlow tables the translation looked at. */
+  visited: readonly Bridge[];
+  /** Bridges whose MAC learning table NORMAL consulted. */
+  normalBridges: readonly Bridge[];
+  /** Hash of the masked key and the two extra identifiers (dpcls.ts computes it). */
+  hash = 0;
+  /** The mask as the dpcls names its subtable (computed once, on insertion). */
+  maskId = '';
+  readonly createdMs: number;
+  /** Packets and bytes that hit the megaflow (the upcalled packet is not counted, as in OVS). */
+  packets = 0;
+  bytes = 0;
+  /** Last hit, or -1 for never. */
+  usedMs = -1;
+  /** OR of the TCP flags of the packets that hit it. */
+  tcpFlags = 0;
+  /** Set when the megaflow has left the table; EMC and SMC entries pointing at it then count as empty. */
+  dead = false;
+
+  constructor(init: MegaflowInit) {
+    this.dpInPort = init.dpInPort;
+    this.tpid = init.tpid;
+    this.mask = init.mask.slice();
+    this.flowKey = init.flowKey.slice();
+    this.key = new Uint32Array(KEY_WORDS);
+    for (let i = 0; i < KEY_WORDS; i++) this.key[i] = (init.flowKey[i] & init.mask[i]) >>> 0;
+    this.actions = init.actions;
+    this.sideEffects = init.sideEffects;
+    this.drop = init.drop;
+    this.slowPath = init.slowPath;
+    this.bridge = init.bridge;
+    this.visited = init.visited;
+    this.normalBridges = normalBridgesOf(init.sideEffects);
+    this.createdMs = init.nowMs;
+  }
+
+  /** Whether `key` (with its input port and TPID) falls inside this megaflow. */
+  matches(key: Uint32Array, dpInPort: number, tpid: number): boolean {
+    if (dpInPort !== this.dpInPort || tpid !== this.tpid) return false;
+    const k = this.key;
+    const m = this.mask;
+    for (let i = 0; i < KEY_WORDS; i++) if (((key[i] & m[i]) >>> 0) !== k[i]) return false;
+    return true;
+  }
+
+  /** Replaces the translation after revalidation found different actions under a compatible mask (UKEY_MODIFY). */
+  retranslate(actions: readonly DpAction[], se: SideEffects, drop: XlateDrop | null, slowPath: 'action' | null, bridge: string, visited: readonly Bridge[]): void {
+    this.actions = actions;
+    this.setDependencies(se, visited);
+    this.drop = drop;
+    this.slowPath = slowPath;
+    this.bridge = bridge;
+  }
+
+  /** New side effects and dependencies from a re-translation (rules may have been replaced by equal ones). */
+  setDependencies(se: SideEffects, visited: readonly Bridge[]): void {
+    this.sideEffects = se;
+    this.visited = visited;
+    this.normalBridges = normalBridgesOf(se);
+  }
+}
+
+function normalBridgesOf(se: SideEffects): Bridge[] {
+  const out: Bridge[] = [];
+  for (const m of se.macLearning) if (!out.includes(m.bridge)) out.push(m.bridge);
+  return out;
+}
+
+/**
+ * The per-hit accounting: megaflow stats, then the translation's side effects, as one packet of `bytes` with
+ * `tcpFlags`. Allocates nothing itself (the commit record is reused); returns whether OpenFlow or MAC state that
+ * translations depend on changed (the revalidator notices that through generations anyway).
+ */
+export class HitAccounting {
+  private readonly commit = { bytes: 0, packets: 1, tcpFlags: 0 };
+
+  hit(mf: Megaflow, bytes: number, tcpFlags: number, nowMs: number): boolean {
+    mf.packets++;
+    mf.bytes += bytes;
+    mf.tcpFlags |= tcpFlags;
+    if (nowMs > mf.usedMs) mf.usedMs = nowMs;
+    return this.replay(mf.sideEffects, bytes, tcpFlags, nowMs);
+  }
+
+  /** Commits side effects for one packet (the upcalled packet uses this too, without megaflow stats). */
+  replay(se: SideEffects, bytes: number, tcpFlags: number, nowMs: number): boolean {
+    const c = this.commit;
+    c.bytes = bytes;
+    c.tcpFlags = tcpFlags;
+    return commitSideEffects(se, c, nowMs);
+  }
+}
+
+/** Structural equality of datapath action lists (what revalidation compares, as OVS compares ODP action bytes). */
+export function dpActionsEqual(a: readonly DpAction[], b: readonly DpAction[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!valueEqual(a[i], b[i])) return false;
+  return true;
+}
+
+function valueEqual(x: unknown, y: unknown): boolean {
+  if (x === y) return true;
+  if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
+  if (x instanceof Uint32Array) {
+    if (!(y instanceof Uint32Array) || x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+    return true;
+  }
+  if (Array.isArray(x)) {
+    if (!Array.isArray(y) || x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (!valueEqual(x[i], y[i])) return false;
+    return true;
+  }
+  const kx = Object.keys(x).filter((k) => (x as Record<string, unknown>)[k] !== undefined);
+  const ky = Object.keys(y).filter((k) => (y as Record<string, unknown>)[k] !== undefined);
+  if (kx.length !== ky.length) return false;
+  for (const k of kx) if (!valueEqual((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k])) return false;
+  return true;
+}
