@@ -2,9 +2,12 @@
  * The cache benchmark: packets from a capture held in memory through the datapath's fast path to per-port buffers,
  * one core, beside the bare JS floor measured in the same run.
  *
- * Per packet the timed loop does what Datapath.receive does minus its per-packet bookkeeping: load the frame into the
- * preallocated DpPacket, extract the key, EMC -> dpcls -> upcall (caches.ts, side effects included), execute the
- * datapath actions; an output copies the frame into its port's transmit buffer (as 32-bit words, like the floor).
+ * The timed loop is the datapath's batch path, as OVS's PMD runs it: frames go to `Datapath.receiveBatch` 32 at a
+ * time (each is copied into the datapath's packet as 32-bit words, extracted, looked up EMC -> dpcls -> upcall and
+ * executed; an output copies the frame into its port's transmit ring as 32-bit words, like the floor), and
+ * `Datapath.maintain` runs every 500 ms of the monotonic clock and once at the end, inside the timing, as OVS's
+ * revalidator does: it pushes the hits' pending stats through their side effects (rule stats, MAC refresh),
+ * ages rules and MAC entries, revalidates and expires megaflows.
  *
  * Modes:
  *   emc       EMC inserts always (emc-insert-inv-prob=1): steady state is the EMC-hit path when the flows fit;
@@ -13,17 +16,19 @@
  *   upcall    empty caches, every packet a new megaflow: upcalls (xlate + install) per second.
  * Each case runs the sequence once to warm up (caches filled, code optimised) and once timed.
  *
- *   node dist/bench/cache-bench.js [--quick] [--out DIR]        the standard table, the plot and a JSON record
+ *   node dist/bench/cache-bench.js [--quick] [--targets] [--out DIR]
+ *     the standard table, the plot and a JSON record; --quick: fewer packets and a shorter sweep; --targets: only
+ *     the three cases the targets name (EMC hit, megaflow hit with 8 subtables, upcall on the seed's br-int)
  */
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DatapathCaches, type DatapathCacheConfig } from '../src/dpif/caches.js';
-import { DpExecutor, type DpSink } from '../src/dpif/execute.js';
-import { extractPacket } from '../src/dpif/layers.js';
-import { DpPacket } from '../src/dpif/packet.js';
-import { KEY_WORDS, VLAN_CFI, W } from '../src/flow/key-layout.js';
+import { MonotonicClock } from '../src/base/clock.js';
+import type { DatapathCaches, DatapathCacheConfig } from '../src/dpif/caches.js';
+import { BATCH_SIZE, Datapath, rxBatch, type PortTransmit } from '../src/dpif/datapath.js';
+import type { DpPacket } from '../src/dpif/packet.js';
+import type { Port } from '../src/ofproto/port.js';
 import { buildFrame } from '../src/packet/build.js';
 import { BareFloor } from './bare-floor.js';
 import { ruleset, type Ruleset, type RulesetName } from './cache-rulesets.js';
@@ -72,28 +77,39 @@ const MODE_CONFIG: Record<CacheMode, DatapathCacheConfig> = {
 };
 
 /** Per-port transmit buffers: a frame's first 64 bytes copied as 16 words into a ring per port. */
-class PortBuffers implements DpSink {
+class PortBuffers implements PortTransmit {
   private readonly rings = new Map<number, Int32Array>();
   private readonly pos = new Map<number, number>();
   outputs = 0;
   private ring: Int32Array = new Int32Array(16 * 1024);
   private ringPort = -1;
   private at = 0;
+  private words: Int32Array = new Int32Array(0);
+  private wordsOf: Uint8Array | null = null;
 
-  output(port: number, pkt: DpPacket): void {
-    if (port !== this.ringPort) this.switchRing(port);
+  transmit(port: Port, pkt: DpPacket): number {
+    if (port.dpPort !== this.ringPort) this.switchRing(port.dpPort);
     const ring = this.ring;
     const b = pkt.buf;
-    let o = pkt.start;
     let at = this.at;
     const n = pkt.len < 64 ? pkt.len >> 2 : 16;
-    for (let i = 0; i < n; i++, o += 4) ring[at + i] = b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24);
+    if ((pkt.start & 3) === 0) {
+      if (this.wordsOf !== b) {
+        this.words = new Int32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
+        this.wordsOf = b;
+      }
+      const w = this.words;
+      const s = pkt.start >> 2;
+      for (let i = 0; i < n; i++) ring[at + i] = w[s + i];
+    } else {
+      let o = pkt.start;
+      for (let i = 0; i < n; i++, o += 4) ring[at + i] = b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24);
+    }
     at += 16;
     this.at = at === ring.length ? 0 : at;
     this.outputs++;
+    return 0;
   }
-
-  userspace(): void {}
 
   private switchRing(port: number): void {
     if (this.ringPort >= 0) {
@@ -108,6 +124,9 @@ class PortBuffers implements DpSink {
   }
 }
 
+/** How often the timed loop runs Datapath.maintain (OVS's max-revalidator default). */
+const MAINTAIN_INTERVAL_MS = 500;
+
 interface Rig {
   readonly rs: Ruleset;
   readonly caches: DatapathCaches;
@@ -116,37 +135,40 @@ interface Rig {
 }
 
 function makeRig(rs: Ruleset, config: DatapathCacheConfig): Rig {
-  const caches = new DatapathCaches(rs.sw, config);
-  const port = rs.sw.portByName(rs.ingress)!;
-  const bridge = rs.sw.bridge(port.bridgeName)!;
-  const dpPort = port.dpPort;
-  const ofport = port.ofport;
-  const pkt = new DpPacket(2048);
-  const key = new Uint32Array(KEY_WORDS);
+  const clock = new MonotonicClock();
   const sink = new PortBuffers();
-  const exec = new DpExecutor(sink);
-  const passOne = (buf: Uint8Array, off: number, len: number, inBridge = bridge, inDp = dpPort, inOf = ofport): void => {
-    pkt.load(buf, off, len);
-    pkt.md[W.IN_PORT] = inOf;
-    extractPacket(pkt, key);
-    const tpid = key[W.DL_TYPE_VLAN] & VLAN_CFI ? ((buf[off + 12] << 8) | buf[off + 13]) : 0;
-    const t = caches.translate(inBridge, inDp, key, tpid, pkt.len, 0);
-    exec.execute(pkt, t.actions);
-  };
+  const dp = new Datapath(rs.sw, clock, sink, 2048, config);
+  const port = rs.sw.portByName(rs.ingress)!;
   for (const [p, spec] of rs.prime) {
-    const pp = rs.sw.portByName(p)!;
     const f = buildFrame(spec);
-    passOne(f, 0, f.length, rs.sw.bridge(pp.bridgeName)!, pp.dpPort, pp.ofport);
+    dp.receive(rs.sw.portByName(p)!, f);
   }
+  let batch = rxBatch(new Uint8Array(0));
   const run = (t: Traffic): number => {
-    const { buf, offs, lens, seq } = t;
-    for (let i = 0; i < seq.length; i++) {
-      const f = seq[i];
-      passOne(buf, offs[f], lens[f]);
+    const { offs, lens, seq } = t;
+    if (batch.buf !== t.buf) batch = rxBatch(t.buf);
+    let lastMaintain = clock.nowMs();
+    for (let i = 0; i < seq.length; i += BATCH_SIZE) {
+      const n = Math.min(BATCH_SIZE, seq.length - i);
+      for (let k = 0; k < n; k++) {
+        const f = seq[i + k];
+        batch.offs[k] = offs[f];
+        batch.lens[k] = lens[f];
+      }
+      batch.count = n;
+      dp.receiveBatch(port, batch);
+      if ((i & 1023) === 0) {
+        const now = clock.nowMs();
+        if (now - lastMaintain >= MAINTAIN_INTERVAL_MS) {
+          lastMaintain = now;
+          dp.maintain(now);
+        }
+      }
     }
+    dp.maintain(clock.nowMs());
     return seq.length;
   };
-  return { rs, caches, run, sink };
+  return { rs, caches: dp.caches, run, sink };
 }
 
 /** The bare floor over 256 frames of the same traffic, in Mpps. */
@@ -236,7 +258,7 @@ export function runCase(c: CacheCase): CacheResult {
 }
 
 /** The targets' cases, then the flow-count sweep behind the plot. */
-export function standardCases(quick: boolean): CacheCase[] {
+export function standardCases(quick: boolean, targetsOnly = false): CacheCase[] {
   const P = quick ? 200_000 : 1_000_000;
   const cases: CacheCase[] = [
     { ruleset: 'seed', mode: 'emc', flows: 1000, packets: P, popularity: 'uniform', sizes: '64' },
@@ -248,6 +270,7 @@ export function standardCases(quick: boolean): CacheCase[] {
     { ruleset: 'pipeline40', mode: 'upcall', flows: quick ? 2_000 : 10_000, packets: quick ? 2_000 : 10_000, popularity: 'uniform', sizes: '64' },
     { ruleset: 'seed', mode: 'default', flows: 10_000, packets: P, popularity: 'zipf', sizes: 'imix' },
   ];
+  if (targetsOnly) return cases.slice(0, 3);
   const counts = quick ? [1, 100, 10_000, 100_000] : [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000];
   for (const rsName of ['seed', 'acl10k'] as const) {
     for (const pop of ['uniform', 'zipf'] as const) {
@@ -332,11 +355,13 @@ export function runCacheBench(opts: { quick: boolean; outDir: string; onResult?:
 
 function main(argv: string[]): void {
   const quick = argv.includes('--quick');
+  const targets = argv.includes('--targets');
   const oi = argv.indexOf('--out');
   const outDir = oi >= 0 ? argv[oi + 1] : path.join(repoRoot(), 'bench', 'results');
   const rec = runCacheBench({
     quick,
     outDir,
+    cases: standardCases(quick, targets),
     onResult: (r) => process.stderr.write(`${r.rulesetName} ${r.mode} ${r.flows} ${r.popularity} ${r.sizes}: ${r.mpps.toFixed(2)} Mpps (floor ${r.floorMpps.toFixed(1)})\n`),
   });
   process.stdout.write(markdownTable(rec.results));

@@ -16,6 +16,7 @@ import { extractSnapshotFromMarkdown } from '../io/ovs-snapshot-markdown.js';
 import { loadOvsSnapshot } from '../io/ovs-snapshot.js';
 import { benchCommand } from './bench-command.js';
 import { conntrackCommand } from './conntrack-command.js';
+import { tunnelsCommand } from './tunnels-command.js';
 import { UsageError, type CliIo } from './cli-io.js';
 import { loadSpec, specName } from './load-spec.js';
 
@@ -314,7 +315,7 @@ example:
   },
 };
 
-export const COMMANDS: readonly Command[] = [replayCommand, traceCommand, dumpFlowsCommand, showCommand, snapshotCommand, benchCommand, conntrackCommand];
+export const COMMANDS: readonly Command[] = [replayCommand, traceCommand, dumpFlowsCommand, showCommand, snapshotCommand, benchCommand, conntrackCommand, tunnelsCommand];
 
 function help(io: CliIo, c: Command): number {
   io.out(c.help);

@@ -173,6 +173,8 @@ export function replay(spec: TopologySpec, opts: ReplayOptions): ReplayResult {
     writeText(outDir, `flows-${br.name}.txt`, normalizeDumpFlows(dumpFlows(bridge, br.openflowVersion, clock.nowMs())));
   }
   writeText(outDir, 'conntrack.txt', formatConntrackFile(dp.conntrack, clock.nowMs()));
+  // The tunnel neighbour table (configured, learned from decapsulated packets, snooped), as run_ovs.py records it.
+  if (sw.tunnels !== null) writeText(outDir, 'tnl-neigh.txt', sw.tunnels.underlay.showNeighbours(clock.nowMs()));
   // The reference runner's last settles let the revalidators run once more; so does ours.
   dp.caches.revalidator.run(clock.nowMs());
   writeText(outDir, 'dpctl-show.txt', formatDpctlShowFile(sw, dp.caches));

@@ -9,8 +9,14 @@
  *     2. SMC (optional): signature -> megaflow id, confirmed by a masked compare;
  *     3. dpcls of the input port: tuple-space search over masks, ranked by hits;
  *     4. miss: upcall (xlate, side effects, install).
- *   A hit commits the megaflow's side effects for this packet (rule stats and idle timers, MAC learning refresh,
- *   learn(), fin_timeout) and counts megaflow stats; a hit on a slow-path megaflow is translated again.
+ *   A hit counts the megaflow's stats only, as OVS's datapath does; its side effects (rule stats and idle timers,
+ *   MAC learning refresh, learn(), fin_timeout) are pending until `pushStats()` commits them, once per megaflow for
+ *   all its hits since the last push (OVS's revalidator pushing datapath stats through the xlate cache). The owner
+ *   decides when: the datapath's one-packet path pushes after every packet (so OpenFlow state is exactly as if each
+ *   packet had been translated, as the reference runner sees it after settling), its batch path at `maintain()`.
+ *   Pending stats are also pushed before any revalidation or idle sweep, so no megaflow leaves with stats unpushed
+ *   and a revalidation sees the state the hits left. A hit on a slow-path megaflow is translated again, and
+ *   commits its own side effects at once.
  *
  * The result is a `CachedTranslation` (datapath actions + drop reason), which the caller executes. A recirculated
  * pass is the same call with recirc_id set in the key: recirc_id is a key word, always exact in every mask, so each
@@ -21,6 +27,11 @@
  *
  * The hit paths allocate nothing: keys and hashes are typed arrays and integers, counters are plain fields, and
  * side effects are committed through one reused record.
+ *
+ * Fresh packets. A packet that has just come in from a port has all-zero metadata in its key except in_port (no
+ * recirculation, conntrack, mark or tunnel state yet). `translateFresh` is `translate` for such a packet: the EMC
+ * is indexed by the packet's RSS hash (as OVS's is) instead of a hash of the key, and compares only in_port and the
+ * packet-header words, against entries inserted from such keys.
  */
 
 import { W } from '../flow/key-layout.js';
@@ -29,7 +40,7 @@ import type { Switch } from '../ofproto/switch.js';
 import type { XlateResult } from '../ofproto/xlate-types.js';
 import { DpStats } from './dp-stats.js';
 import { EMC_DEFAULT_ENTRIES, EMC_DEFAULT_INSERT_INV_PROB, ExactMatchCache } from './emc.js';
-import { exactHash } from './key-hash.js';
+import { exactHash, rssExactHash } from './key-hash.js';
 import { type CachedTranslation, HitAccounting, type Megaflow } from './megaflow.js';
 import { MegaflowTable } from './megaflow-table.js';
 import { DEFAULT_MAX_IDLE_MS, DEFAULT_REVALIDATOR_INTERVAL_MS, Revalidator } from './revalidator.js';
@@ -97,6 +108,7 @@ export class DatapathCaches {
       this.table,
       this.stats,
       this.upcaller,
+      this.accounting,
       config.maxIdleMs ?? DEFAULT_MAX_IDLE_MS,
       config.revalidatorIntervalMs ?? DEFAULT_REVALIDATOR_INTERVAL_MS,
     );
@@ -107,6 +119,18 @@ export class DatapathCaches {
    * VLAN TPID `tpid` (0 if untagged) and `bytes` bytes, at `nowMs`.
    */
   translate(bridge: Bridge, dpInPort: number, key: Uint32Array, tpid: number, bytes: number, nowMs: number): CachedTranslation {
+    return this.pass(bridge, dpInPort, key, tpid, bytes, nowMs, false, 0);
+  }
+
+  /**
+   * `translate` for a packet fresh from a port (key metadata zero except in_port), whose RSS hash (OVS's
+   * dp_packet rss_hash) is `rssHash`.
+   */
+  translateFresh(bridge: Bridge, dpInPort: number, key: Uint32Array, tpid: number, bytes: number, nowMs: number, rssHash: number): CachedTranslation {
+    return this.pass(bridge, dpInPort, key, tpid, bytes, nowMs, true, rssHash);
+  }
+
+  private pass(bridge: Bridge, dpInPort: number, key: Uint32Array, tpid: number, bytes: number, nowMs: number, freshMeta: boolean, rssHash: number): CachedTranslation {
     const stats = this.stats;
     stats.passes++;
     if (key[W.RECIRC_ID] !== 0) stats.recirculations++;
@@ -119,12 +143,18 @@ export class DatapathCaches {
 
     const emc = this.emc;
     const smc = this.smc;
-    const hash = emc.enabled || smc !== null ? exactHash(key, dpInPort, tpid) : 0;
+    const hash = emc.enabled || smc !== null ? (freshMeta ? rssExactHash(rssHash, dpInPort, tpid) : exactHash(key, dpInPort, tpid)) : 0;
     if (emc.enabled) {
-      const mf = emc.lookup(key, hash, dpInPort, tpid);
+      const mf = freshMeta ? emc.lookupFresh(key, hash, dpInPort, tpid) : emc.lookup(key, hash, dpInPort, tpid);
       if (mf !== null) {
         stats.emcHits++;
-        return this.hit(mf, PassSource.EMC, bridge, key, tpid, bytes, nowMs);
+        if (mf.slowPath !== null) return this.hit(mf, PassSource.EMC, bridge, key, tpid, bytes, nowMs);
+        // The common case inline: count the hit (side effects stay pending), nothing else.
+        this.accounting.hit(mf, bytes, key[W.TCP_FLAGS], nowMs);
+        this.lastMegaflow = mf;
+        this.lastXlate = null;
+        this.lastSource = PassSource.EMC;
+        return mf;
       }
     }
     if (smc !== null) {
@@ -185,8 +215,36 @@ export class DatapathCaches {
     return out.translation;
   }
 
-  /** Empties every cache (dpctl/del-flows). */
+  /**
+   * Commits the side effects of every hit since the last push (rule stats and idle timers, MAC refresh, learn(),
+   * fin_timeout), each megaflow's at the time of its last hit. Returns whether translation state changed (the next
+   * pass revalidates what it concerns before its lookup).
+   */
+  pushStats(): boolean {
+    return this.accounting.hasPending ? this.accounting.push() : false;
+  }
+
+  /** Hits whose side effects are not yet committed. */
+  get hasPendingStats(): boolean {
+    return this.accounting.hasPending;
+  }
+
+  /**
+   * What OVS's revalidator threads do between batches: push pending stats, revalidate what changed, expire idle
+   * megaflows when the sweep is due, and re-rank subtables when due.
+   */
+  maintain(nowMs: number): void {
+    this.pushStats();
+    this.revalidator.run(nowMs);
+    if (nowMs - this.lastSortMs >= SUBTABLE_SORT_INTERVAL_MS) {
+      this.lastSortMs = nowMs;
+      this.table.sortSubtables();
+    }
+  }
+
+  /** Empties every cache (dpctl/del-flows), after pushing pending stats. */
   flush(): void {
+    this.pushStats();
     this.table.clear();
     this.emc.clear();
     this.smc?.clear();

@@ -15,6 +15,15 @@
  * Time. The caller owns the clock; `expire(nowMs)` ages OpenFlow rules (idle/hard timeouts) and NORMAL's MAC tables,
  * and `receive` translates at the clock's current time. Replay calls expire before each packet.
  *
+ * Cache hits and side effects. A cache hit only counts the megaflow's stats; the side effects its translation
+ * recorded (rule stats, MAC refresh, learn, fin_timeout) are pushed later, as OVS's revalidator pushes them
+ * (caches.ts). `receive` pushes at the end of every packet, and before each nested pass (recirculation, tunnel
+ * pop), which is exactly when the hits' effects used to be committed as far as anything can observe: OpenFlow state
+ * after a packet is what the reference runner sees after settling. `receiveBatch` (the fast path, OVS's
+ * dp_netdev_input over a batch of up to 32 packets from one port) leaves them pending; the owner calls
+ * `maintain(nowMs)` between batches (OVS: the revalidator, every 500 ms), which pushes them, ages rules and MAC
+ * entries and revalidates. Anything that changes translation still revalidates before the next lookup, batch or not.
+ *
  * What a packet did is recorded in `fate` (reused per packet): the frames it produced, packet-ins, whether extract
  * stopped early (a malformed packet is forwarded anyway, as OVS forwards what it extracted), and when nothing came
  * out, why. The datapath never throws for a packet problem.
@@ -56,6 +65,28 @@ export interface DropInfo {
   readonly rule?: string;
   /** The reason in words, as counted in `dropReasons`. */
   readonly reason: string;
+}
+
+/**
+ * Frames received on one port, held where they lie (a capture in memory, receive buffers): frame i is
+ * `buf[offs[i] .. offs[i] + lens[i])`. `words`, when given, is an Int32Array over the same memory as `buf` starting
+ * at the same byte: frames at 4-byte-aligned offsets are then copied into the datapath's packet as 32-bit words.
+ */
+export interface RxBatch {
+  readonly buf: Uint8Array;
+  readonly words: Int32Array | null;
+  readonly offs: Int32Array;
+  readonly lens: Int32Array;
+  count: number;
+}
+
+/** OVS's NETDEV_MAX_BURST: the packets a batch holds. */
+export const BATCH_SIZE = 32;
+
+/** An empty RxBatch of BATCH_SIZE slots over `buf` (the words view is made once, here, when `buf` allows one). */
+export function rxBatch(buf: Uint8Array): RxBatch {
+  const words = (buf.byteOffset & 3) === 0 ? new Int32Array(buf.buffer, buf.byteOffset, buf.byteLength >> 2) : null;
+  return { buf, words, offs: new Int32Array(BATCH_SIZE), lens: new Int32Array(BATCH_SIZE), count: 0 };
 }
 
 /** What one packet did. Reused: copy what you keep. */
@@ -118,6 +149,11 @@ export class Datapath implements DpSink {
   /** Frames the host stack sent back (ARP replies), received after the current packet. */
   private readonly hostReplies: { port: Port; frame: Uint8Array }[] = [];
   private lastCtSweepMs = -Infinity;
+  /** Frames and packet-ins the packet in progress produced (fate lists them only on the one-packet path). */
+  private outputs = 0;
+  private packetIns = 0;
+  /** True inside receiveBatch: no per-packet fate, side effects stay pending until maintain(). */
+  private batching = false;
 
   constructor(
     readonly sw: Switch,
@@ -140,6 +176,8 @@ export class Datapath implements DpSink {
    * but still counts against limits.
    */
   expire(nowMs: number): void {
+    // Pending hit stats first: a rule's or MAC entry's last use must be known before it is aged.
+    this.caches.pushStats();
     for (const br of this.sw.bridges) {
       br.flows.expire(nowMs);
       br.macTable.expire(nowMs);
@@ -150,10 +188,21 @@ export class Datapath implements DpSink {
     }
   }
 
+  /**
+   * What OVS's revalidator does between batches, at `nowMs`: pushes the pending stats of cache hits through their
+   * side effects, ages rules, MAC entries and connections (`expire`), revalidates megaflows whose translation may
+   * have changed, expires idle megaflows when the sweep is due.
+   */
+  maintain(nowMs: number): void {
+    this.expire(nowMs);
+    this.caches.maintain(nowMs);
+  }
+
   /** Processes one frame received on `port`; see `fate` for what happened. */
   receive(port: Port, frame: Uint8Array, off = 0, len = frame.length): PacketFate {
     this.fate.reset();
-    const fate = this.ingest(port, frame, off, len);
+    const fate = this.fate;
+    this.ingest(port, frame, off, len);
     // Frames the host stack answered meanwhile (ARP replies from an underlay address) arrive next, as OVS's
     // netdev-dummy queues them; what they cause belongs to this packet's fate.
     while (this.hostReplies.length > 0) {
@@ -165,50 +214,120 @@ export class Datapath implements DpSink {
     return fate;
   }
 
-  /** One frame from a port through the datapath, adding to `fate`. */
-  private ingest(port: Port, frame: Uint8Array, off: number, len: number): PacketFate {
+  /**
+   * Processes a batch of frames received on `port` (OVS dp_netdev_input): each is copied into the datapath's packet,
+   * extracted, looked up (EMC -> dpcls -> upcall) and executed, with the clock read and the port resolved once per
+   * batch. No fate is recorded (the counters are kept) and cache hits leave their side effects pending for
+   * `maintain()`. Returns the number of frames transmitted.
+   */
+  receiveBatch(port: Port, batch: RxBatch): number {
+    const before = this.counters.transmitted;
+    const bridge = this.sw.bridge(port.bridgeName);
+    if (bridge === undefined || port.isPatch) {
+      for (let i = 0; i < batch.count; i++) {
+        this.counters.received++;
+        this.countDrop(`port ${port.name} cannot receive packets`);
+      }
+      return 0;
+    }
+    const nowMs = this.clock.nowMs();
+    const { buf, words, offs, lens } = batch;
+    this.batching = true;
+    try {
+      for (let i = 0; i < batch.count; i++) {
+        this.counters.received++;
+        this.pkt.loadFrom(buf, words, offs[i], lens[i]);
+        this.process(port, bridge, nowMs);
+        if (this.hostReplies.length > 0) this.answerHost();
+      }
+    } finally {
+      this.batching = false;
+    }
+    return this.counters.transmitted - before;
+  }
+
+  /** Host-stack replies queued by the batch's packets, each as a packet received after them. */
+  private answerHost(): void {
+    while (this.hostReplies.length > 0) {
+      const r = this.hostReplies.shift()!;
+      const bridge = this.sw.bridge(r.port.bridgeName);
+      this.counters.received++;
+      if (bridge === undefined) continue;
+      this.pkt.load(r.frame, 0, r.frame.length);
+      this.process(r.port, bridge, this.clock.nowMs());
+    }
+  }
+
+  /** One frame from a port through the datapath (one-packet path), adding to `fate`. */
+  private ingest(port: Port, frame: Uint8Array, off: number, len: number): void {
     const fate = this.fate;
     this.counters.received++;
     const bridge = this.sw.bridge(port.bridgeName);
     if (bridge === undefined || port.isPatch) {
       fate.error = `port ${port.name} cannot receive packets`;
-      return this.dropped({ kind: 'port', bridge: port.bridgeName, reason: fate.error });
+      this.dropped({ kind: 'port', bridge: port.bridgeName, reason: fate.error });
+      return;
     }
+    this.pkt.load(frame, off, len);
+    this.process(port, bridge, this.clock.nowMs());
+    // Settle: the hits' side effects are committed before anything else can look (the next packet, a dump).
+    this.caches.pushStats();
+  }
+
+  /**
+   * The packet loaded in `pkt`, received on `port` of `bridge` at `nowMs`: extract, caches, execute, then what it
+   * did (fate on the one-packet path, counters always).
+   */
+  private process(port: Port, bridge: Bridge, nowMs: number): void {
     const pkt = this.pkt;
-    pkt.load(frame, off, len);
+    const key = this.key;
     pkt.md[W.IN_PORT] = port.ofport;
-    const status = extractPacket(pkt, this.key);
-    pkt.rssHash = ovsRssHash(this.key);
+    const status = extractPacket(pkt, key);
+    pkt.rssHash = ovsRssHash(key);
     if (status !== 0) {
-      fate.malformed = extractStatusName(status);
-      bump(this.counters.malformed, fate.malformed);
+      const name = extractStatusName(status);
+      if (!this.batching) this.fate.malformed = name;
+      bump(this.counters.malformed, name);
     }
 
-    const nowMs = this.clock.nowMs();
-    // --- fast path (caches.ts): EMC -> dpcls -> upcall; side effects are committed there, hit or miss ---
-    const tpid = this.key[W.DL_TYPE_VLAN] & VLAN_CFI ? outerTpid(pkt) : 0;
-    const res = this.caches.translate(bridge, port.dpPort, this.key, tpid, pkt.len, nowMs);
-    this.lastXlate = this.caches.lastXlate;
-    this.noteNeighbours(nowMs);
+    // --- fast path (caches.ts): EMC -> dpcls -> upcall; a hit leaves its side effects pending ---
+    const tpid = key[W.DL_TYPE_VLAN] & VLAN_CFI ? outerTpid(pkt) : 0;
+    const res = this.caches.translateFresh(bridge, port.dpPort, key, tpid, pkt.len, nowMs, pkt.rssHash);
+    const xl = this.caches.lastXlate;
+    this.lastXlate = xl;
+    if (xl !== null) this.noteNeighbours(nowMs);
     // --- end of fast path ---
 
     this.inBridge = bridge;
     this.inDpPort = port.dpPort;
     this.recircDepth = 0;
+    this.outputs = 0;
+    this.packetIns = 0;
     const drop = this.executor.execute(pkt, res.actions);
-    if (fate.outputs.length === 0 && fate.packetIns === 0) {
-      if (drop !== ExecDrop.NONE) return this.dropped({ kind: 'datapath', bridge: bridge.name, reason: EXEC_DROP_NAMES[drop] });
-      return this.dropped(dropInfo(res.drop ?? { kind: 'no_output', bridge: res.bridge, text: 'no output action' }));
+    // On the one-packet path a host reply belongs to the fate of the packet that caused it: what that produced counts.
+    const produced = this.batching ? this.outputs + this.packetIns : this.fate.outputs.length + this.fate.packetIns;
+    if (produced === 0) {
+      if (this.batching) {
+        this.countDrop(drop !== ExecDrop.NONE ? EXEC_DROP_NAMES[drop] : res.drop !== null ? res.drop.text : 'no output action');
+      } else if (drop !== ExecDrop.NONE) {
+        this.dropped({ kind: 'datapath', bridge: bridge.name, reason: EXEC_DROP_NAMES[drop] });
+      } else {
+        this.dropped(dropInfo(res.drop ?? { kind: 'no_output', bridge: res.bridge, text: 'no output action' }));
+      }
+    } else if (drop !== ExecDrop.NONE) {
+      bump(this.counters.dropReasons, EXEC_DROP_NAMES[drop]);
     }
-    if (drop !== ExecDrop.NONE) bump(this.counters.dropReasons, EXEC_DROP_NAMES[drop]);
-    return fate;
   }
 
   private dropped(info: DropInfo): PacketFate {
     this.fate.drop = info;
-    this.counters.dropped++;
-    bump(this.counters.dropReasons, info.reason);
+    this.countDrop(info.reason);
     return this.fate;
+  }
+
+  private countDrop(reason: string): void {
+    this.counters.dropped++;
+    bump(this.counters.dropReasons, reason);
   }
 
   // -- DpSink ------------------------------------------------------------------------------------------------------
@@ -222,6 +341,8 @@ export class Datapath implements DpSink {
     if (bridge === null) return ExecDrop.RECIRC_NOT_IMPLEMENTED;
     if (this.recircDepth >= MAX_RECIRC_DEPTH) return ExecDrop.RECIRC_TOO_DEEP;
     this.recircDepth++;
+    // One-packet path: the previous pass's hit effects are committed before this pass looks anything up.
+    if (!this.batching) this.caches.pushStats();
     try {
       pkt.md[W.RECIRC_ID] = id;
       const key = this.recircKey;
@@ -271,6 +392,7 @@ export class Datapath implements DpSink {
     this.inBridge = bridge;
     this.inDpPort = vport;
     this.recircDepth++;
+    if (!this.batching) this.caches.pushStats();
     try {
       const key = this.recircKey;
       extractPacket(pkt, key);
@@ -304,7 +426,9 @@ export class Datapath implements DpSink {
     const port = this.sw.portByDp(dpPort);
     if (port === undefined) return;
     this.counters.transmitted++;
-    this.fate.outputs.push({ port: port.name, n: this.tx.transmit(port, pkt) });
+    this.outputs++;
+    const n = this.tx.transmit(port, pkt);
+    if (!this.batching) this.fate.outputs.push({ port: port.name, n });
     if (this.sw.tunnels !== null) this.answerArp(port, pkt);
   }
 
@@ -334,7 +458,8 @@ export class Datapath implements DpSink {
   }
 
   userspace(_action: DpUserspaceAction, _pkt: DpPacket): void {
-    this.fate.packetIns++;
+    this.packetIns++;
+    if (!this.batching) this.fate.packetIns++;
     this.counters.packetIns++;
   }
 }

@@ -14,9 +14,14 @@
  *
  * Storage: keys in one flat Uint32Array (entries x KEY_WORDS), hashes, input ports and TPIDs in typed arrays, and
  * megaflow references in a plain array. A lookup allocates nothing.
+ *
+ * Fresh keys. Most lookups are for packets that just came in from a port, whose key metadata is all zero except
+ * in_port. Each entry records whether its key was such a key (`fresh`); `lookupFresh` matches only those entries, so
+ * it compares in_port and the 28 packet-header words instead of all 81 (the 52 metadata words are known zero on
+ * both sides).
  */
 
-import { KEY_WORDS } from '../flow/key-layout.js';
+import { FIRST_PACKET_WORD, KEY_WORDS, W } from '../flow/key-layout.js';
 import type { Megaflow } from './megaflow.js';
 
 /** OVS: EM_FLOW_HASH_SHIFT 13. */
@@ -33,6 +38,8 @@ export class ExactMatchCache {
   private readonly ports: Uint32Array;
   private readonly tpids: Uint32Array;
   private readonly flows: (Megaflow | null)[];
+  /** 1 when the entry's key has all-zero metadata words except in_port. */
+  private readonly fresh: Uint8Array;
   /** Insert when the draw is at or below this (0xffffffff / invProb); -1 = never. */
   private insertMin: number;
   private rng = 0x2545f491;
@@ -47,6 +54,7 @@ export class ExactMatchCache {
     this.ports = new Uint32Array(entries);
     this.tpids = new Uint32Array(entries);
     this.flows = new Array<Megaflow | null>(entries).fill(null);
+    this.fresh = new Uint8Array(entries);
     this.insertMin = -1;
     this.setInsertInvProb(insertInvProb);
   }
@@ -71,6 +79,29 @@ export class ExactMatchCache {
       slot = (hash >>> this.shift) & this.mask;
     }
     return null;
+  }
+
+  /**
+   * `lookup` for a fresh key (metadata zero except in_port: the caller vouches for it): only entries inserted from
+   * fresh keys can match, and only in_port and the packet-header words are compared.
+   */
+  lookupFresh(key: Uint32Array, hash: number, dpInPort: number, tpid: number): Megaflow | null {
+    const hashes = this.hashes;
+    let slot = hash & this.mask;
+    if (hashes[slot] !== hash || !this.sameFresh(slot, key, dpInPort, tpid)) {
+      slot = (hash >>> this.shift) & this.mask;
+      if (hashes[slot] !== hash || !this.sameFresh(slot, key, dpInPort, tpid)) return null;
+    }
+    const f = this.flows[slot];
+    return f !== null && !f.dead ? f : null;
+  }
+
+  private sameFresh(slot: number, key: Uint32Array, dpInPort: number, tpid: number): boolean {
+    if (this.fresh[slot] !== 1 || this.ports[slot] !== dpInPort || this.tpids[slot] !== tpid) return false;
+    const keys = this.keys;
+    const b = slot * KEY_WORDS;
+    for (let i = KEY_WORDS - 1; i >= FIRST_PACKET_WORD; i--) if (keys[b + i] !== key[i]) return false;
+    return keys[b + W.IN_PORT] === key[W.IN_PORT];
   }
 
   private sameKey(slot: number, key: Uint32Array): boolean {
@@ -113,6 +144,9 @@ export class ExactMatchCache {
     this.ports[victim] = dpInPort;
     this.tpids[victim] = tpid;
     this.flows[victim] = flow;
+    let fresh = 1;
+    for (let i = W.IN_PORT + 1; i < FIRST_PACKET_WORD; i++) if (key[i] !== 0) fresh = 0;
+    this.fresh[victim] = fresh;
   }
 
   private alive(slot: number): boolean {

@@ -46,3 +46,12 @@ export function exactHash(key: Uint32Array, dpInPort: number, tpid: number): num
   for (let i = FIRST_PACKET_WORD; i < KEY_WORDS; i++) h = mixWord(h, key[i]);
   return finishHash(h);
 }
+
+/**
+ * The exact-match hash of a packet fresh from a port, from its RSS hash (OVS's EMC is indexed by the packet's RSS
+ * hash, the 5-tuple hash a NIC or miniflow_hash_5tuple gives), with the datapath port and TPID mixed in. Keys that
+ * differ only outside the 5-tuple share slots; the EMC's full comparison tells them apart.
+ */
+export function rssExactHash(rssHash: number, dpInPort: number, tpid: number): number {
+  return finishHash(mixWord(rssHash | 0, dpInPort ^ (tpid << 16)));
+}

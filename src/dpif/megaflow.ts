@@ -12,8 +12,12 @@
  * Both are always exact.
  *
  * Side effects. A translation also changes OpenFlow state (rule stats and idle timers, NORMAL's MAC learning,
- * learn(), fin_timeout). Those are data in `sideEffects` and are committed again for every packet that hits the
- * megaflow, so OpenFlow counters and timers come out as if every packet had been translated — OVS's xlate cache.
+ * learn(), fin_timeout). Those are data in `sideEffects` (OVS's xlate cache). A hit only counts the megaflow's own
+ * stats, as OVS's datapath does; the hits not yet accounted for (`pending*`) are pushed through the side effects
+ * later, in one commit for all of them at the time of the last hit (OVS's revalidator pushing dp stats through the
+ * xlate cache). OpenFlow counters and timers therefore come out as if every packet had been translated, once the
+ * stats are pushed: the datapath pushes after every packet on its one-packet path and at each `maintain()` on its
+ * batch path.
  *
  * Revalidation keeps `flowKey` (the upcalled packet's full key) so the revalidator can translate it again, compare
  * actions and mask, and modify the megaflow in place or delete it (revalidator.ts). `visited` and `normalBridges`
@@ -84,6 +88,10 @@ export class Megaflow implements CachedTranslation {
   tcpFlags = 0;
   /** Set when the megaflow has left the table; EMC and SMC entries pointing at it then count as empty. */
   dead = false;
+  /** Hits not yet pushed through the side effects (HitAccounting.push): packets, bytes, OR of their TCP flags. */
+  pendingPackets = 0;
+  pendingBytes = 0;
+  pendingTcpFlags = 0;
 
   constructor(init: MegaflowInit) {
     this.dpInPort = init.dpInPort;
@@ -128,6 +136,21 @@ export class Megaflow implements CachedTranslation {
   }
 }
 
+/** What a pushed slot of the pending list holds, so the list keeps no dead megaflow alive. */
+const PLACEHOLDER = new Megaflow({
+  dpInPort: -1,
+  tpid: 0,
+  flowKey: new Uint32Array(KEY_WORDS),
+  mask: new Uint32Array(KEY_WORDS),
+  actions: [],
+  sideEffects: { ruleHits: [], macLearning: [], learns: [], finTimeouts: [] },
+  drop: null,
+  slowPath: null,
+  bridge: '',
+  visited: [],
+  nowMs: 0,
+});
+
 function normalBridgesOf(se: SideEffects): Bridge[] {
   const out: Bridge[] = [];
   for (const m of se.macLearning) if (!out.includes(m.bridge)) out.push(m.bridge);
@@ -135,22 +158,67 @@ function normalBridgesOf(se: SideEffects): Bridge[] {
 }
 
 /**
- * The per-hit accounting: megaflow stats, then the translation's side effects, as one packet of `bytes` with
- * `tcpFlags`. Allocates nothing itself (the commit record is reused); returns whether OpenFlow or MAC state that
- * translations depend on changed (the revalidator notices that through generations anyway).
+ * The per-hit accounting. A hit counts the megaflow's stats and remembers the megaflow as having pending stats
+ * (once, however many hits follow); `push` later commits each pending megaflow's side effects once, for all its
+ * pending packets and bytes, at the time of its last hit, as OVS's revalidator pushes datapath stats through a
+ * ukey's xlate cache. Allocates nothing per hit: the pending list is an array that only grows, and the commit record
+ * is reused.
  */
 export class HitAccounting {
   private readonly commit = { bytes: 0, packets: 1, tcpFlags: 0 };
+  private pending: Megaflow[] = [];
+  private nPending = 0;
 
-  hit(mf: Megaflow, bytes: number, tcpFlags: number, nowMs: number): boolean {
+  hit(mf: Megaflow, bytes: number, tcpFlags: number, nowMs: number): void {
     mf.packets++;
     mf.bytes += bytes;
     mf.tcpFlags |= tcpFlags;
     if (nowMs > mf.usedMs) mf.usedMs = nowMs;
-    return this.replay(mf.sideEffects, bytes, tcpFlags, nowMs);
+    if (mf.pendingPackets++ === 0) {
+      if (this.nPending === this.pending.length) this.pending.push(mf);
+      else this.pending[this.nPending] = mf;
+      this.nPending++;
+    }
+    mf.pendingBytes += bytes;
+    mf.pendingTcpFlags |= tcpFlags;
   }
 
-  /** Commits side effects for one packet (the upcalled packet uses this too, without megaflow stats). */
+  /** Whether some megaflow has hits whose side effects are not committed yet. */
+  get hasPending(): boolean {
+    return this.nPending > 0;
+  }
+
+  /**
+   * Commits the side effects of every pending hit (megaflows deleted meanwhile included: their rules may still be
+   * installed, and OVS pushes a deleted flow's final stats too). Returns whether OpenFlow or MAC state that
+   * translations depend on changed (the revalidator notices that through generations anyway).
+   */
+  push(): boolean {
+    let changed = false;
+    const list = this.pending;
+    // A commit can change state whose revalidation pushes again (re-entrantly): take each entry off the list first.
+    while (this.nPending > 0) {
+      const mf = list[--this.nPending];
+      list[this.nPending] = PLACEHOLDER;
+      if (this.pushOne(mf)) changed = true;
+    }
+    return changed;
+  }
+
+  private pushOne(mf: Megaflow): boolean {
+    const c = this.commit;
+    c.packets = mf.pendingPackets;
+    c.bytes = mf.pendingBytes;
+    c.tcpFlags = mf.pendingTcpFlags;
+    mf.pendingPackets = 0;
+    mf.pendingBytes = 0;
+    mf.pendingTcpFlags = 0;
+    const changed = commitSideEffects(mf.sideEffects, c, mf.usedMs);
+    c.packets = 1;
+    return changed;
+  }
+
+  /** Commits side effects for one packet now (the upcalled packet and slow-path hits, which have no pending stats). */
   replay(se: SideEffects, bytes: number, tcpFlags: number, nowMs: number): boolean {
     const c = this.commit;
     c.bytes = bytes;

@@ -21,7 +21,10 @@
  *   - the actions differ                             -> modify in place (key and mask stay; EMC entries follow);
  *   - otherwise                                      -> keep, with the new side effects (a rule may have been
  *                                                       replaced by an equal one: stats must go to the new one).
- * The re-translation's own side effects are not committed: hits commit theirs as they happen.
+ * The re-translation's own side effects are not committed: hits commit theirs when their stats are pushed. Pending
+ * hit stats are pushed before any revalidation or sweep (as OVS's revalidator pushes a flow's stats when it dumps
+ * it): so they reach the side effects the hits were translated with, a deleted megaflow's last stats are not lost,
+ * and changes the push itself makes (a MAC entry refreshed back into existence) are seen by this revalidation.
  *
  * Idle expiry and the flow limit (revalidate's sweep), every `intervalMs` of clock time (OVS max-revalidator,
  * 500 ms): a megaflow unused (or, if never hit, created) more than max-idle ago (default 10 s) is deleted; when
@@ -33,7 +36,7 @@
 import type { Bridge } from '../ofproto/bridge.js';
 import type { Switch } from '../ofproto/switch.js';
 import type { DpStats } from './dp-stats.js';
-import { dpActionsEqual, type Megaflow } from './megaflow.js';
+import { dpActionsEqual, type HitAccounting, type Megaflow } from './megaflow.js';
 import type { MegaflowTable } from './megaflow-table.js';
 import type { Upcaller } from './upcall.js';
 
@@ -61,6 +64,7 @@ export class Revalidator {
     private readonly table: MegaflowTable,
     private readonly stats: DpStats,
     private readonly upcaller: Upcaller,
+    private readonly accounting: HitAccounting,
     maxIdleMs = DEFAULT_MAX_IDLE_MS,
     intervalMs = DEFAULT_REVALIDATOR_INTERVAL_MS,
   ) {
@@ -70,7 +74,10 @@ export class Revalidator {
 
   /** Called before every datapath pass: revalidate what changed, sweep when due. */
   run(nowMs: number): void {
-    if (this.changed()) this.revalidateChanged(nowMs);
+    if (this.changed()) {
+      if (this.accounting.hasPending) this.accounting.push();
+      this.revalidateChanged(nowMs);
+    }
     if (nowMs - this.lastSweepMs >= this.intervalMs) this.sweep(nowMs);
   }
 
@@ -122,6 +129,7 @@ export class Revalidator {
 
   /** Every megaflow, now (e.g. after a configuration change made behind the generations' back). */
   revalidateAll(nowMs: number): void {
+    if (this.accounting.hasPending) this.accounting.push();
     this.snapshot();
     this.upcaller.forgetReach();
     for (const mf of this.table.all()) this.revalidate(mf, nowMs);
@@ -160,6 +168,10 @@ export class Revalidator {
     this.lastSweepMs = nowMs;
     const n = this.table.count;
     if (n === 0) return;
+    if (this.accounting.hasPending) {
+      // A push can change what translations depend on: revalidate that first, as run() would before a lookup.
+      if (this.accounting.push() && this.changed()) this.revalidateChanged(nowMs);
+    }
     const limit = this.upcaller.flowLimit;
     const killAll = n > 2 * limit;
     const maxIdle = n > limit ? OVER_LIMIT_MAX_IDLE_MS : this.maxIdleMs;

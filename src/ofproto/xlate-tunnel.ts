@@ -115,8 +115,8 @@ function nativeTunnelOutput(ctx: XlateContext, tp: TunnelPort, tunnels: TunnelSy
   const macLearned = ctx.se.macLearning.length;
   const learned = ctx.se.learns.length;
   ctx.out = [{ kind: 'tnl_push', tnlPort: tp.dpPort, outPort: outDev.dpPort, header }];
-  setOuterFlow(flow, dmac, smac, route.src, tp.config.dstPort);
-  setOuterFlow(ctx.base, dmac, smac, route.src, tp.config.dstPort);
+  setOuterFlow(ctx.base, flow, dmac, smac, route.src, tp.config.dstPort);
+  setOuterFlow(flow, flow, dmac, smac, route.src, tp.config.dstPort);
   ctx.tpids.flow = ctx.tpids.base = 0x8100;
   ctx.patchOutput(outDev, isLast);
   const pushed = ctx.out;

@@ -962,6 +962,9 @@ export function xlate(sw: Switch, bridge: Bridge, key: Uint32Array, opts: XlateO
   const startBridge = ctx.bridge.name;
   ctx.finishWildcards(key);
   const dpActions = ctx.error !== null ? [] : ctx.out;
+  // xlate_optimize_odp_actions: a trailing clone() needs no copy of the packet, so its actions are inlined.
+  const tail = dpActions[dpActions.length - 1];
+  if (tail !== undefined && tail.kind === 'clone') dpActions.splice(dpActions.length - 1, 1, ...tail.actions);
   let drop: XlateDrop | null = null;
   // Every translation error notes its own drop cause; what is left is actions that never output.
   if (!hasEffect(dpActions)) drop = ctx.drop ?? { kind: 'no_output', bridge: startBridge, text: 'no output action' };
