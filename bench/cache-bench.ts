@@ -24,7 +24,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MonotonicClock } from '../src/base/clock.js';
+import type { Clock } from '../src/base/clock.js';
 import type { DatapathCaches, DatapathCacheConfig } from '../src/dpif/caches.js';
 import { BATCH_SIZE, Datapath, rxBatch, type PortTransmit } from '../src/dpif/datapath.js';
 import type { DpPacket } from '../src/dpif/packet.js';
@@ -124,6 +124,17 @@ class PortBuffers implements PortTransmit {
   }
 }
 
+/**
+ * Milliseconds since the rig was built. The rulesets' flows are added at time 0, so this keeps their timeouts (the
+ * seed's learned br-tun flows have hard_timeout=300) running from then, as they would in a switch started with them.
+ */
+class ElapsedClock implements Clock {
+  private readonly t0 = performance.now();
+  nowMs(): number {
+    return performance.now() - this.t0;
+  }
+}
+
 /** How often the timed loop runs Datapath.maintain (OVS's max-revalidator default). */
 const MAINTAIN_INTERVAL_MS = 500;
 
@@ -135,7 +146,7 @@ interface Rig {
 }
 
 function makeRig(rs: Ruleset, config: DatapathCacheConfig): Rig {
-  const clock = new MonotonicClock();
+  const clock = new ElapsedClock();
   const sink = new PortBuffers();
   const dp = new Datapath(rs.sw, clock, sink, 2048, config);
   const port = rs.sw.portByName(rs.ingress)!;

@@ -49,6 +49,7 @@ const replayCommand: Command = {
   name: 'replay',
   summary: 'run captures through a scenario or snapshot; write per-port pcaps, flows, fates, summary',
   help: `usage: flowlab replay (SCENARIO | --snapshot DIR) --out DIR [--in PORT=FILE]... [--progress] [--settle-ms N]
+                     [--max-idle MS]
 
 Builds the switch of SCENARIO (a folder with topology.json; see the OVS reference README for the schema) or of an
 OVS snapshot folder (ovs-vsctl show + dump-flows texts), loads its flows, and replays the input captures (pcap or
@@ -57,6 +58,8 @@ pcapng) in timestamp order. Writes to DIR, in the layout of the reference runner
   flows-<bridge>.txt   dump-flows with counters, normalised like run_ovs.py
   fates.jsonl          per input packet: outputs (port#n) or where and why it was dropped
   summary.json         counts;  conntrack.txt: the conntrack table at the end (dpctl/dump-conntrack, sorted)
+  dpctl-show.txt       datapath lookups, megaflow count and ports (dpctl/show)
+  dpctl-flows.txt      the megaflows left at the end (dpctl/dump-flows --names, used: removed, sorted)
 
 options:
   --out DIR            output folder (created; plain files in it are replaced)
@@ -64,6 +67,11 @@ options:
   --snapshot DIR       use an OVS snapshot folder instead of a scenario
   --progress           report progress on stderr (default: only when stderr is a terminal)
   --settle-ms N        advance the clock at least N ms per packet, as run_ovs.py's settle does (default 0)
+  --max-idle MS        megaflows unused this long are deleted (other_config:max-idle; OVS default 10000)
+
+  --max-idle 600000 --settle-ms 100 reproduces the OVS reference runner (run_ovs.py) conditions: it sets max-idle
+  to 600000 and advances OVS's clock 100 ms after every packet; its dpctl-show.txt and dpctl-flows.txt are then
+  comparable with flowlab's.
 
 examples:
   flowlab replay test/conformance/scenarios/normal-access-trunk --out /tmp/out
@@ -82,6 +90,7 @@ examples:
           snapshot: { type: 'string' },
           progress: { type: 'boolean' },
           'settle-ms': { type: 'string' },
+          'max-idle': { type: 'string' },
         },
       }),
     );
@@ -99,6 +108,11 @@ examples:
       settleMs = Number(values['settle-ms']);
       if (!Number.isInteger(settleMs) || settleMs < 0) throw new UsageError('--settle-ms expects a whole number of milliseconds', 'replay');
     }
+    let maxIdleMs: number | undefined;
+    if (values['max-idle'] !== undefined) {
+      maxIdleMs = Number(values['max-idle']);
+      if (!Number.isInteger(maxIdleMs) || maxIdleMs <= 0) throw new UsageError('--max-idle expects a positive whole number of milliseconds', 'replay');
+    }
     const outDir = path.resolve(io.cwd, values.out);
     const showProgress = values.progress === true || io.stderrIsTTY;
     const started = Date.now();
@@ -107,6 +121,7 @@ examples:
       outDir,
       extraInputs,
       settleMs,
+      caches: maxIdleMs === undefined ? undefined : { maxIdleMs },
       progressEvery: 10_000,
       onProgress: showProgress
         ? (done) => {

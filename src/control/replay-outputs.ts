@@ -8,7 +8,8 @@
  *   conntrack.txt       the conntrack table at the end, normalised as run_ovs.py does (sorted, no timeout=/id=)
  *   flows-<bridge>.txt  dump-flows with counters, normalised as run_ovs.py's norm_ofctl_flows
  *   fates.jsonl         one line per input packet: where it went, or where and why it was dropped
- *   dpctl-show.txt      datapath lookups (hit/missed/lost), megaflow count, masks, ports (dpctl/show)
+ *   dpctl-show.txt      datapath lookups (hit/missed/lost), megaflow count, ports numbered as OVS's dummy
+ *                       datapath numbers them (dpctl/show)
  *   dpctl-flows.txt     the megaflows left at the end (dpctl/dump-flows --names, `used:` removed, sorted)
  *   summary.json        counts
  *
@@ -25,6 +26,8 @@ import { formatMegaflow } from '../dpif/megaflow-format.js';
 import { PcapWriter } from '../io/pcap-writer.js';
 import type { Port } from '../ofproto/port.js';
 import type { Switch } from '../ofproto/switch.js';
+import type { TopologySpec } from '../io/topology.js';
+import { ovsDummyDpPorts } from './dpctl-port-numbers.js';
 
 /** One pcap per captured port, indexed by name; counts frames for `port#n` references. */
 export class PortCaptures {
@@ -100,13 +103,33 @@ function dpPortType(p: Port): string {
   return p.type;
 }
 
-/** dpctl-show.txt: lookups, flows, masks and the datapath's ports, as `ovs-appctl dpctl/show`. */
-export function formatDpctlShowFile(sw: Switch, caches: DatapathCaches): string {
+/**
+ * dpctl-show.txt: lookups, flows and the datapath's ports, as `ovs-appctl dpctl/show`. Given the topology, ports are
+ * numbered as OVS's dummy datapath numbers them (dpctl-port-numbers.ts) and tunnel interfaces appear as their shared
+ * vport (`vxlan_sys_4789`); without it, with flowlab's own numbers.
+ */
+export function formatDpctlShowFile(sw: Switch, caches: DatapathCaches, spec?: TopologySpec): string {
+  const ports: DpShowPort[] = spec !== undefined ? ovsDummyDpPorts(spec) : flowlabDpPorts(sw);
+  return formatDpctlShow(caches.stats, caches.table.count, ports);
+}
+
+/** Tunnel interfaces are no datapath ports: their shared vport is. */
+const TUNNEL_PORT_TYPES: ReadonlySet<string> = new Set(['vxlan', 'geneve', 'gre', 'stt']);
+
+function flowlabDpPorts(sw: Switch): DpShowPort[] {
   const ports: DpShowPort[] = [];
   for (const br of sw.bridges) {
-    for (const p of br.portList) if (!p.isPatch && p.dpPort >= 0) ports.push({ dpPort: p.dpPort, name: p.name, type: dpPortType(p) });
+    for (const p of br.portList) {
+      if (!p.isPatch && p.dpPort >= 0 && !TUNNEL_PORT_TYPES.has(p.type)) ports.push({ dpPort: p.dpPort, name: p.name, type: dpPortType(p) });
+    }
   }
-  return formatDpctlShow(caches.stats, caches.table.count, caches.table.maskCounts().subtables, ports);
+  if (sw.tunnels !== null) {
+    for (const v of sw.tunnels.vports) {
+      const dst = v.udpPort === 4789 ? '' : `dst_port=${v.udpPort}, `;
+      ports.push({ dpPort: v.dpPort, name: v.name, type: `vxlan: ${dst}packet_type=ptap` });
+    }
+  }
+  return ports;
 }
 
 /** dpctl-flows.txt: every megaflow as `dpctl/dump-flows --names`, `used:` left out and lines sorted (run_ovs.py). */

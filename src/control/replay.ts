@@ -28,7 +28,7 @@ import type { Port } from '../ofproto/port.js';
 import { buildSwitch } from './build-switch.js';
 import { dumpFlows } from './flow-files.js';
 import { MergedInputs, type ReplayInput } from './replay-inputs.js';
-import type { Conntrack } from '../conntrack/index.js';
+import { Conntrack } from '../conntrack/index.js';
 import type { DatapathCacheConfig } from '../dpif/caches.js';
 import {
   formatConntrackFile,
@@ -39,6 +39,9 @@ import {
   prepareOutputDir,
   writeText,
 } from './replay-outputs.js';
+
+/** Seed of conntrack's hash in replays (see where it is used). */
+const REPLAY_CONNTRACK_HASH_BASIS = 0x5eed;
 
 export interface ReplayOptions {
   readonly outDir: string;
@@ -126,7 +129,10 @@ export function replay(spec: TopologySpec, opts: ReplayOptions): ReplayResult {
     captured.map((c) => c.name),
   );
   const tx = new CaptureTransmit(captures);
-  const dp = new Datapath(sw, clock, tx, undefined, opts.caches, opts.conntrack);
+  // OVS seeds conntrack's hash (and so its choice of NAT ports) randomly per process; a replay must give the same
+  // output every time, so it uses a fixed seed. Any port in a NAT range is as right as another.
+  const conntrack = opts.conntrack ?? new Conntrack({ hashBasis: REPLAY_CONNTRACK_HASH_BASIS });
+  const dp = new Datapath(sw, clock, tx, undefined, opts.caches, conntrack);
   const fates = new LineWriter(path.join(outDir, 'fates.jsonl'));
 
   const perPortIn: Record<string, number> = {};
@@ -177,7 +183,7 @@ export function replay(spec: TopologySpec, opts: ReplayOptions): ReplayResult {
   if (sw.tunnels !== null) writeText(outDir, 'tnl-neigh.txt', sw.tunnels.underlay.showNeighbours(clock.nowMs()));
   // The reference runner's last settles let the revalidators run once more; so does ours.
   dp.caches.revalidator.run(clock.nowMs());
-  writeText(outDir, 'dpctl-show.txt', formatDpctlShowFile(sw, dp.caches));
+  writeText(outDir, 'dpctl-show.txt', formatDpctlShowFile(sw, dp.caches, spec));
   writeText(outDir, 'dpctl-flows.txt', formatDpctlFlowsFile(sw, dp.caches));
 
   const c = dp.counters;

@@ -30,8 +30,9 @@
  *
  * Fresh packets. A packet that has just come in from a port has all-zero metadata in its key except in_port (no
  * recirculation, conntrack, mark or tunnel state yet). `translateFresh` is `translate` for such a packet: the EMC
- * is indexed by the packet's RSS hash (as OVS's is) instead of a hash of the key, and compares only in_port and the
- * packet-header words, against entries inserted from such keys.
+ * hashes a dozen packet-header words instead of the whole key (OVS indexes its EMC by the packet's 5-tuple RSS
+ * hash, for the same reason) and compares only in_port and the packet-header words, against entries inserted from
+ * such keys.
  */
 
 import { W } from '../flow/key-layout.js';
@@ -40,7 +41,7 @@ import type { Switch } from '../ofproto/switch.js';
 import type { XlateResult } from '../ofproto/xlate-types.js';
 import { DpStats } from './dp-stats.js';
 import { EMC_DEFAULT_ENTRIES, EMC_DEFAULT_INSERT_INV_PROB, ExactMatchCache } from './emc.js';
-import { exactHash, rssExactHash } from './key-hash.js';
+import { exactHash, freshKeyHash } from './key-hash.js';
 import { type CachedTranslation, HitAccounting, type Megaflow } from './megaflow.js';
 import { MegaflowTable } from './megaflow-table.js';
 import { DEFAULT_MAX_IDLE_MS, DEFAULT_REVALIDATOR_INTERVAL_MS, Revalidator } from './revalidator.js';
@@ -94,6 +95,9 @@ export class DatapathCaches {
 
   private readonly accounting = new HitAccounting();
   private lastSortMs = -Infinity;
+  /** Outside a batch (beginBatch/endBatch) every pass checks for changes; inside, only when `checkDue`. */
+  private checkEachPass = true;
+  private checkDue = true;
 
   constructor(
     private readonly sw: Switch,
@@ -119,31 +123,24 @@ export class DatapathCaches {
    * VLAN TPID `tpid` (0 if untagged) and `bytes` bytes, at `nowMs`.
    */
   translate(bridge: Bridge, dpInPort: number, key: Uint32Array, tpid: number, bytes: number, nowMs: number): CachedTranslation {
-    return this.pass(bridge, dpInPort, key, tpid, bytes, nowMs, false, 0);
+    return this.pass(bridge, dpInPort, key, tpid, bytes, nowMs, false);
   }
 
-  /**
-   * `translate` for a packet fresh from a port (key metadata zero except in_port), whose RSS hash (OVS's
-   * dp_packet rss_hash) is `rssHash`.
-   */
-  translateFresh(bridge: Bridge, dpInPort: number, key: Uint32Array, tpid: number, bytes: number, nowMs: number, rssHash: number): CachedTranslation {
-    return this.pass(bridge, dpInPort, key, tpid, bytes, nowMs, true, rssHash);
+  /** `translate` for a packet fresh from a port: its key's metadata words are zero except in_port. */
+  translateFresh(bridge: Bridge, dpInPort: number, key: Uint32Array, tpid: number, bytes: number, nowMs: number): CachedTranslation {
+    return this.pass(bridge, dpInPort, key, tpid, bytes, nowMs, true);
   }
 
-  private pass(bridge: Bridge, dpInPort: number, key: Uint32Array, tpid: number, bytes: number, nowMs: number, freshMeta: boolean, rssHash: number): CachedTranslation {
+  private pass(bridge: Bridge, dpInPort: number, key: Uint32Array, tpid: number, bytes: number, nowMs: number, freshMeta: boolean): CachedTranslation {
     const stats = this.stats;
     stats.passes++;
     if (key[W.RECIRC_ID] !== 0) stats.recirculations++;
-    this.revalidator.run(nowMs);
-    if (nowMs - this.lastSortMs >= SUBTABLE_SORT_INTERVAL_MS) {
-      this.lastSortMs = nowMs;
-      this.table.sortSubtables();
-    }
+    if (this.checkEachPass || this.checkDue) this.check(nowMs);
     if (!this.enabled) return this.miss(bridge, dpInPort, key, tpid, bytes, nowMs, false);
 
     const emc = this.emc;
     const smc = this.smc;
-    const hash = emc.enabled || smc !== null ? (freshMeta ? rssExactHash(rssHash, dpInPort, tpid) : exactHash(key, dpInPort, tpid)) : 0;
+    const hash = emc.enabled || smc !== null ? (freshMeta ? freshKeyHash(key, dpInPort, tpid) : exactHash(key, dpInPort, tpid)) : 0;
     if (emc.enabled) {
       const mf = freshMeta ? emc.lookupFresh(key, hash, dpInPort, tpid) : emc.lookup(key, hash, dpInPort, tpid);
       if (mf !== null) {
@@ -186,9 +183,35 @@ export class DatapathCaches {
     return t;
   }
 
+  /** Revalidates what changed (and sweeps, and re-ranks subtables, when due): before a lookup that needs it. */
+  private check(nowMs: number): void {
+    this.checkDue = false;
+    this.revalidator.run(nowMs);
+    if (nowMs - this.lastSortMs >= SUBTABLE_SORT_INTERVAL_MS) {
+      this.lastSortMs = nowMs;
+      this.table.sortSubtables();
+    }
+  }
+
+  /**
+   * Starts a batch of passes at one time: the generations are checked (and the revalidator run) before the first
+   * lookup and again only after a pass that translated (an upcall or a slow-path hit: the only things inside a
+   * batch that can change OpenFlow or MAC state; everything else happens between batches, before the next
+   * `beginBatch`). Outside a batch every pass checks.
+   */
+  beginBatch(): void {
+    this.checkEachPass = false;
+    this.checkDue = true;
+  }
+
+  endBatch(): void {
+    this.checkEachPass = true;
+  }
+
   private hit(mf: Megaflow, source: PassSource, bridge: Bridge, key: Uint32Array, tpid: number, bytes: number, nowMs: number): CachedTranslation {
     this.lastMegaflow = mf;
     if (mf.slowPath !== null) {
+      this.checkDue = true;
       // A slow-path megaflow only says "ask userspace": translate this packet again and commit its own effects.
       this.stats.slowPathHits++;
       mf.packets++;
@@ -208,6 +231,7 @@ export class DatapathCaches {
   }
 
   private miss(bridge: Bridge, dpInPort: number, key: Uint32Array, tpid: number, bytes: number, nowMs: number, install: boolean): CachedTranslation {
+    this.checkDue = true;
     const out = this.upcaller.handle(bridge, dpInPort, key, tpid, bytes, nowMs, install);
     this.lastXlate = out.xlate;
     this.lastMegaflow = out.megaflow;

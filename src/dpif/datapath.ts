@@ -32,7 +32,7 @@
 import type { Clock } from '../base/clock.js';
 import { Conntrack } from '../conntrack/index.js';
 import { extractStatusName } from '../flow/extract.js';
-import { KEY_WORDS, VLAN_CFI, W } from '../flow/key-layout.js';
+import { FIRST_PACKET_WORD, KEY_WORDS, VLAN_CFI, W } from '../flow/key-layout.js';
 import type { Bridge } from '../ofproto/bridge.js';
 import type { Port } from '../ofproto/port.js';
 import type { Switch } from '../ofproto/switch.js';
@@ -41,7 +41,8 @@ import { DECAP_DROP_NAMES, popVxlan } from '../tunnel/vxlan-decap.js';
 import { ovsRssHash } from '../tunnel/vxlan-encap.js';
 import { DatapathCaches, type DatapathCacheConfig } from './caches.js';
 import { DpExecutor, EXEC_DROP_NAMES, ExecDrop, type DpSink, type DpUserspaceAction } from './execute.js';
-import { extractPacket } from './layers.js';
+import { extractFresh, extractPacket } from './layers.js';
+import { actionsKeepMetadata, actionsOnlyRead, Megaflow } from './megaflow.js';
 import { DpPacket } from './packet.js';
 
 /** Where transmitted frames go. Returns the frame's 1-based number on that port's output, or 0 if not recorded. */
@@ -70,7 +71,8 @@ export interface DropInfo {
 /**
  * Frames received on one port, held where they lie (a capture in memory, receive buffers): frame i is
  * `buf[offs[i] .. offs[i] + lens[i])`. `words`, when given, is an Int32Array over the same memory as `buf` starting
- * at the same byte: frames at 4-byte-aligned offsets are then copied into the datapath's packet as 32-bit words.
+ * at the same byte: frames at 4-byte-aligned offsets that must be copied (their actions change bytes) are then
+ * copied into the datapath's packet as 32-bit words.
  */
 export interface RxBatch {
   readonly buf: Uint8Array;
@@ -154,6 +156,8 @@ export class Datapath implements DpSink {
   private packetIns = 0;
   /** True inside receiveBatch: no per-packet fate, side effects stay pending until maintain(). */
   private batching = false;
+  private readonly portsByDp: (Port | undefined)[] = [];
+  private portsGen = -1;
 
   constructor(
     readonly sw: Switch,
@@ -215,9 +219,10 @@ export class Datapath implements DpSink {
   }
 
   /**
-   * Processes a batch of frames received on `port` (OVS dp_netdev_input): each is copied into the datapath's packet,
-   * extracted, looked up (EMC -> dpcls -> upcall) and executed, with the clock read and the port resolved once per
-   * batch. No fate is recorded (the counters are kept) and cache hits leave their side effects pending for
+   * Processes a batch of frames received on `port` (OVS dp_netdev_input): each is extracted where it lies (copied
+   * into the datapath's packet only if its actions change bytes), looked up (EMC -> dpcls -> upcall) and executed,
+   * with the clock read, the port resolved and the caches' change check done once per batch (and again after an
+   * upcall). No fate is recorded (the counters are kept) and cache hits leave their side effects pending for
    * `maintain()`. Returns the number of frames transmitted.
    */
   receiveBatch(port: Port, batch: RxBatch): number {
@@ -233,15 +238,17 @@ export class Datapath implements DpSink {
     const nowMs = this.clock.nowMs();
     const { buf, words, offs, lens } = batch;
     this.batching = true;
+    this.caches.beginBatch();
     try {
       for (let i = 0; i < batch.count; i++) {
         this.counters.received++;
-        this.pkt.loadFrom(buf, words, offs[i], lens[i]);
+        this.pkt.borrow(buf, words, offs[i], lens[i]);
         this.process(port, bridge, nowMs);
         if (this.hostReplies.length > 0) this.answerHost();
       }
     } finally {
       this.batching = false;
+      this.caches.endBatch();
     }
     return this.counters.transmitted - before;
   }
@@ -282,8 +289,8 @@ export class Datapath implements DpSink {
     const pkt = this.pkt;
     const key = this.key;
     pkt.md[W.IN_PORT] = port.ofport;
-    const status = extractPacket(pkt, key);
-    pkt.rssHash = ovsRssHash(key);
+    // `key` keeps its metadata words (but in_port) zero between packets, as a fresh packet's are: see below.
+    const status = extractFresh(pkt, key);
     if (status !== 0) {
       const name = extractStatusName(status);
       if (!this.batching) this.fate.malformed = name;
@@ -292,18 +299,29 @@ export class Datapath implements DpSink {
 
     // --- fast path (caches.ts): EMC -> dpcls -> upcall; a hit leaves its side effects pending ---
     const tpid = key[W.DL_TYPE_VLAN] & VLAN_CFI ? outerTpid(pkt) : 0;
-    const res = this.caches.translateFresh(bridge, port.dpPort, key, tpid, pkt.len, nowMs, pkt.rssHash);
+    const res = this.caches.translateFresh(bridge, port.dpPort, key, tpid, pkt.len, nowMs);
+    const keepsMd = res instanceof Megaflow ? res.keepsMetadata : actionsKeepMetadata(res.actions);
+    // The RSS hash only feeds tnl_push's source port (here or after a recirculation): actions that keep the
+    // metadata have neither, so most packets skip it.
+    if (!keepsMd) pkt.rssHash = ovsRssHash(key);
     const xl = this.caches.lastXlate;
     this.lastXlate = xl;
-    if (xl !== null) this.noteNeighbours(nowMs);
+    if (xl !== null) {
+      this.noteNeighbours(nowMs);
+      // The key went through a translation: whatever it did, the next packet starts from zero metadata again.
+      key.fill(0, W.IN_PORT + 1, FIRST_PACKET_WORD);
+    }
     // --- end of fast path ---
 
+    // A borrowed frame (batch path) is copied only when the actions are going to change it.
+    if (pkt.borrowed && !(res instanceof Megaflow ? res.readOnly : actionsOnlyRead(res.actions))) pkt.own();
     this.inBridge = bridge;
     this.inDpPort = port.dpPort;
     this.recircDepth = 0;
     this.outputs = 0;
     this.packetIns = 0;
     const drop = this.executor.execute(pkt, res.actions);
+    if (!keepsMd) pkt.mdDirty = true;
     // On the one-packet path a host reply belongs to the fate of the packet that caused it: what that produced counts.
     const produced = this.batching ? this.outputs + this.packetIns : this.fate.outputs.length + this.fate.packetIns;
     if (produced === 0) {
@@ -423,13 +441,32 @@ export class Datapath implements DpSink {
   }
 
   output(dpPort: number, pkt: DpPacket): void {
-    const port = this.sw.portByDp(dpPort);
+    const port = this.portOf(dpPort);
     if (port === undefined) return;
     this.counters.transmitted++;
     this.outputs++;
     const n = this.tx.transmit(port, pkt);
     if (!this.batching) this.fate.outputs.push({ port: port.name, n });
     if (this.sw.tunnels !== null) this.answerArp(port, pkt);
+  }
+
+  /** `sw.portByDp` through an array cache, emptied whenever the switch's ports change (its generation moves). */
+  private portOf(dpPort: number): Port | undefined {
+    const sw = this.sw;
+    if (this.portsGen !== sw.generation) {
+      this.portsByDp.length = 0;
+      this.portsGen = sw.generation;
+    }
+    if (dpPort < 0 || dpPort >= 65536) return sw.portByDp(dpPort);
+    let port = dpPort < this.portsByDp.length ? this.portsByDp[dpPort] : undefined;
+    if (port === undefined) {
+      port = sw.portByDp(dpPort);
+      if (port !== undefined) {
+        while (this.portsByDp.length <= dpPort) this.portsByDp.push(undefined);
+        this.portsByDp[dpPort] = port;
+      }
+    }
+    return port;
   }
 
   /**

@@ -2,8 +2,8 @@
  * Datapath cache statistics and their two OVS-style reports.
  *
  * Counters are per datapath pass (a recirculated packet passes again, and OVS counts each pass as a lookup):
- *   - `dpctl/show`: lookups hit (any cache) / missed (upcalls) / lost (upcalls that failed), the number of megaflows,
- *     masks hit / total / hit-per-packet (the kernel datapath's mask statistics: subtables probed per hit);
+ *   - `dpctl/show`: lookups hit (any cache) / missed (upcalls) / lost (upcalls that failed) and the number of
+ *     megaflows (a userspace datapath has no `masks:` line; subtable probes show in pmd-stats-show instead);
  *   - `dpif-netdev/pmd-stats-show`: EMC hits, SMC hits, megaflow (dpcls) hits, average subtables probed per megaflow
  *     hit, upcalls that succeeded and failed, and, when the caller measured it, time per packet.
  * Counters are plain numbers bumped on the fast path; the reports are built on demand.
@@ -55,17 +55,19 @@ export class DpStats {
 export interface DpShowPort {
   readonly dpPort: number;
   readonly name: string;
-  /** OVS's netdev type as dpctl/show prints it: dummy, dummy-internal, vxlan, ... */
+  /** What dpctl/show prints in parentheses: dummy, dummy-internal, `vxlan: packet_type=ptap`, ... */
   readonly type: string;
 }
 
-/** dpctl/show for the one userspace datapath. */
-export function formatDpctlShow(stats: DpStats, flows: number, masksTotal: number, ports: readonly DpShowPort[]): string {
-  const hitPerPkt = stats.passes === 0 ? 0 : stats.subtableProbes / stats.passes;
+/**
+ * dpctl/show for the one userspace datapath, as OVS 3.1 prints a dummy datapath: no `masks:` line (dpif-netdev
+ * reports no mask statistics, so dpctl leaves the line out), port 0 is the datapath's own `ovs-dummy`, then the
+ * ports in number order.
+ */
+export function formatDpctlShow(stats: DpStats, flows: number, ports: readonly DpShowPort[]): string {
   let s = 'dummy@ovs-dummy:\n';
   s += `  lookups: hit:${stats.hits} missed:${stats.upcalls + stats.lost} lost:${stats.lost}\n`;
   s += `  flows: ${flows}\n`;
-  s += `  masks: hit:${stats.subtableProbes} total:${masksTotal} hit/pkt:${hitPerPkt.toFixed(2)}\n`;
   s += '  port 0: ovs-dummy (dummy-internal)\n';
   for (const p of [...ports].sort((a, b) => a.dpPort - b.dpPort)) s += `  port ${p.dpPort}: ${p.name} (${p.type})\n`;
   return s;

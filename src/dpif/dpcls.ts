@@ -8,8 +8,9 @@
  *
  * Only the words a subtable's mask covers are hashed and compared (OVS hashes the miniflow blocks the mask has):
  * the subtable keeps its covered word indexes and their mask words, and each megaflow its masked words in the same
- * order. The datapath input port and TPID are mixed into every hash and compared first, since they are part of the
- * megaflow's identity but not of the flow key.
+ * order. The TPID is mixed into every hash, and it and the datapath input port are compared first, since they are
+ * part of the megaflow's identity but not of the flow key (one dpcls serves one input port, so hashing the port
+ * would change nothing).
  *
  * Ranking. Each subtable counts its hits; `sortSubtables()` orders them by hits since the last sort, most first, and
  * restarts the counts (OVS's dpcls_sort_subtable_vector, run every DPCLS_OPTIMIZATION_INTERVAL = 1 s by the PMD);
@@ -23,7 +24,7 @@
  */
 
 import { KEY_WORDS } from '../flow/key-layout.js';
-import { finishHash, HASH_SEED, mixWord } from './key-hash.js';
+import { finishHash, fold, HASH_SEED } from './key-hash.js';
 import type { Megaflow } from './megaflow.js';
 
 export class Subtable {
@@ -54,17 +55,20 @@ export class Subtable {
     this.packed = new Uint32Array(16 * Math.max(1, ws.length));
   }
 
-  /** The hash of `key` under this subtable's mask (with input port and TPID). */
-  hashKey(key: Uint32Array, dpInPort: number, tpid: number): number {
+  /**
+   * The hash of `key` under this subtable's mask, with the TPID (the input port is the same for every megaflow of a
+   * dpcls, so it need not be hashed; it is still compared).
+   */
+  hashKey(key: Uint32Array, tpid: number): number {
     const words = this.words;
     const mw = this.maskWords;
-    let h = mixWord(mixWord(HASH_SEED, dpInPort), tpid);
-    for (let i = 0; i < words.length; i++) h = mixWord(h, key[words[i]] & mw[i]);
+    let h = HASH_SEED ^ tpid;
+    for (let i = 0; i < words.length; i++) h = fold(h, key[words[i]] & mw[i]);
     return finishHash(h);
   }
 
   find(key: Uint32Array, dpInPort: number, tpid: number): Megaflow | null {
-    const hash = this.hashKey(key, dpInPort, tpid);
+    const hash = this.hashKey(key, tpid);
     const words = this.words;
     const mw = this.maskWords;
     const n = words.length;
@@ -81,7 +85,7 @@ export class Subtable {
   }
 
   insert(f: Megaflow): void {
-    f.hash = this.hashKey(f.key, f.dpInPort, f.tpid);
+    f.hash = this.hashKey(f.key, f.tpid);
     if (this.count + 1 > this.heads.length) this.grow();
     const slot = this.free.length > 0 ? this.free.pop()! : this.used++;
     if (slot >= this.flows.length) this.growSlots();
@@ -144,15 +148,21 @@ export class Subtable {
   }
 }
 
-function maskId(mask: Uint32Array): string {
-  // Subtables are created once per distinct mask, so a string key is fine here.
-  let s = '';
-  for (let i = 0; i < KEY_WORDS; i++) if (mask[i] !== 0) s += `${i}:${mask[i].toString(16)},`;
-  return s;
+/** A hash of a whole mask, naming its subtable (equal masks hash alike; `sameMask` settles collisions). */
+function maskHash(mask: Uint32Array): number {
+  let h = HASH_SEED;
+  for (let i = 0; i < KEY_WORDS; i++) if (mask[i] !== 0) h = fold(fold(h, i), mask[i]);
+  return finishHash(h);
+}
+
+function sameMask(a: Uint32Array, b: Uint32Array): boolean {
+  for (let i = 0; i < KEY_WORDS; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export class Dpcls {
-  private readonly byMask = new Map<string, Subtable>();
+  /** Subtables by mask hash (a list: distinct masks may share a hash). */
+  private readonly byMask = new Map<number, Subtable[]>();
   /** Visit order: by hits since the last sort. */
   private ranked: Subtable[] = [];
   /** Subtables visited by the last `lookup` (for the "subtable lookups per hit" statistic). */
@@ -183,11 +193,13 @@ export class Dpcls {
   }
 
   insert(f: Megaflow): void {
-    const id = (f.maskId ||= maskId(f.mask));
-    let st = this.byMask.get(id);
+    if (f.maskHash === 0) f.maskHash = maskHash(f.mask) || 1;
+    let st = this.subtableOf(f);
     if (st === undefined) {
       st = new Subtable(f.mask);
-      this.byMask.set(id, st);
+      const list = this.byMask.get(f.maskHash);
+      if (list === undefined) this.byMask.set(f.maskHash, [st]);
+      else list.push(st);
       this.ranked.push(st);
     }
     st.insert(f);
@@ -195,15 +207,24 @@ export class Dpcls {
   }
 
   remove(f: Megaflow): boolean {
-    const id = (f.maskId ||= maskId(f.mask));
-    const st = this.byMask.get(id);
+    if (f.maskHash === 0) f.maskHash = maskHash(f.mask) || 1;
+    const st = this.subtableOf(f);
     if (st === undefined || !st.remove(f)) return false;
     this.count--;
     if (st.count === 0) {
-      this.byMask.delete(id);
+      const list = this.byMask.get(f.maskHash)!;
+      if (list.length === 1) this.byMask.delete(f.maskHash);
+      else list.splice(list.indexOf(st), 1);
       this.ranked = this.ranked.filter((s) => s !== st);
     }
     return true;
+  }
+
+  private subtableOf(f: Megaflow): Subtable | undefined {
+    const list = this.byMask.get(f.maskHash);
+    if (list === undefined) return undefined;
+    for (const st of list) if (sameMask(st.mask, f.mask)) return st;
+    return undefined;
   }
 
   /** dpcls_sort_subtable_vector: most hits first, then restart the counts. */

@@ -18,7 +18,9 @@
  * Fresh keys. Most lookups are for packets that just came in from a port, whose key metadata is all zero except
  * in_port. Each entry records whether its key was such a key (`fresh`); `lookupFresh` matches only those entries, so
  * it compares in_port and the 28 packet-header words instead of all 81 (the 52 metadata words are known zero on
- * both sides).
+ * both sides). An IPv4 entry whose IPv6, ARP/ND and inner-VLAN words are zero is marked as such (FRESH_IPV4): extract
+ * writes zeros there for every IPv4 packet, so against a fresh IPv4 key only the ten words an IPv4 packet can set
+ * (Ethernet, EtherType/VLAN, addresses, the nw_proto/tos/ttl/frag word, ports, TCP flags) need comparing.
  */
 
 import { FIRST_PACKET_WORD, KEY_WORDS, W } from '../flow/key-layout.js';
@@ -28,6 +30,19 @@ import type { Megaflow } from './megaflow.js';
 export const EMC_DEFAULT_ENTRIES = 8192;
 /** OVS: DEFAULT_EM_FLOW_INSERT_INV_PROB. */
 export const EMC_DEFAULT_INSERT_INV_PROB = 100;
+
+/** Entry kinds for `lookupFresh`: metadata not all zero; fresh; fresh IPv4 with the non-IPv4 words zero. */
+const NOT_FRESH = 0;
+const FRESH = 1;
+const FRESH_IPV4 = 2;
+
+function freshness(key: Uint32Array): number {
+  for (let i = W.IN_PORT + 1; i < FIRST_PACKET_WORD; i++) if (key[i] !== 0) return NOT_FRESH;
+  if (key[W.DL_TYPE_VLAN] >>> 16 !== 0x0800) return FRESH;
+  for (let i = W.IPV6_SRC; i < W.NW; i++) if (key[i] !== 0) return FRESH;
+  for (let i = W.ARP_SHA; i < W.TP; i++) if (key[i] !== 0) return FRESH;
+  return key[W.VLAN_TCI1] === 0 ? FRESH_IPV4 : FRESH;
+}
 
 export class ExactMatchCache {
   readonly entries: number;
@@ -97,11 +112,20 @@ export class ExactMatchCache {
   }
 
   private sameFresh(slot: number, key: Uint32Array, dpInPort: number, tpid: number): boolean {
-    if (this.fresh[slot] !== 1 || this.ports[slot] !== dpInPort || this.tpids[slot] !== tpid) return false;
+    const fresh = this.fresh[slot];
+    if (fresh === NOT_FRESH || this.ports[slot] !== dpInPort || this.tpids[slot] !== tpid) return false;
     const keys = this.keys;
     const b = slot * KEY_WORDS;
-    for (let i = KEY_WORDS - 1; i >= FIRST_PACKET_WORD; i--) if (keys[b + i] !== key[i]) return false;
-    return keys[b + W.IN_PORT] === key[W.IN_PORT];
+    if (keys[b + W.TP] !== key[W.TP] || keys[b + W.NW_DST] !== key[W.NW_DST] || keys[b + W.NW_SRC] !== key[W.NW_SRC]) return false;
+    if (keys[b + W.DL_TYPE_VLAN] !== key[W.DL_TYPE_VLAN] || keys[b + W.IN_PORT] !== key[W.IN_PORT]) return false;
+    if (keys[b + W.DL_DST + 1] !== key[W.DL_DST + 1] || keys[b + W.DL_DST] !== key[W.DL_DST]) return false;
+    if (keys[b + W.DL_SRC + 1] !== key[W.DL_SRC + 1] || keys[b + W.DL_SRC] !== key[W.DL_SRC]) return false;
+    if (keys[b + W.NW] !== key[W.NW] || keys[b + W.TCP_FLAGS] !== key[W.TCP_FLAGS]) return false;
+    // Equal EtherTypes: an IPv4 entry's other words are zero, and so are a fresh IPv4 key's (extract zeroes them).
+    if (fresh === FRESH_IPV4) return true;
+    for (let i = W.IPV6_SRC; i < W.NW; i++) if (keys[b + i] !== key[i]) return false;
+    for (let i = W.ARP_SHA; i < W.TP; i++) if (keys[b + i] !== key[i]) return false;
+    return keys[b + W.VLAN_TCI1] === key[W.VLAN_TCI1];
   }
 
   private sameKey(slot: number, key: Uint32Array): boolean {
@@ -144,9 +168,7 @@ export class ExactMatchCache {
     this.ports[victim] = dpInPort;
     this.tpids[victim] = tpid;
     this.flows[victim] = flow;
-    let fresh = 1;
-    for (let i = W.IN_PORT + 1; i < FIRST_PACKET_WORD; i++) if (key[i] !== 0) fresh = 0;
-    this.fresh[victim] = fresh;
+    this.fresh[victim] = freshness(key);
   }
 
   private alive(slot: number): boolean {

@@ -48,10 +48,31 @@ export function exactHash(key: Uint32Array, dpInPort: number, tpid: number): num
 }
 
 /**
- * The exact-match hash of a packet fresh from a port, from its RSS hash (OVS's EMC is indexed by the packet's RSS
- * hash, the 5-tuple hash a NIC or miniflow_hash_5tuple gives), with the datapath port and TPID mixed in. Keys that
- * differ only outside the 5-tuple share slots; the EMC's full comparison tells them apart.
+ * The exact-match hash of a fresh packet's key (metadata all zero but in_port), for the EMC: the datapath port and
+ * TPID, in_port, and the packet-header words that tell flows apart (Ethernet addresses, EtherType and VLAN, IPv4
+ * addresses, the low words of IPv6 addresses, the nw_proto/tos/ttl/frag word, ports), each folded in with one
+ * multiply, then murmur3's finaliser. Keys that differ only in the words left out share slots; the EMC's full
+ * comparison tells them apart.
  */
-export function rssExactHash(rssHash: number, dpInPort: number, tpid: number): number {
-  return finishHash(mixWord(rssHash | 0, dpInPort ^ (tpid << 16)));
+export function freshKeyHash(key: Uint32Array, dpInPort: number, tpid: number): number {
+  let h = HASH_SEED ^ dpInPort ^ (tpid << 16);
+  h = fold(h, key[W.IN_PORT]);
+  h = fold(h, key[W.DL_DST]);
+  h = fold(h, key[W.DL_DST + 1]);
+  h = fold(h, key[W.DL_SRC]);
+  h = fold(h, key[W.DL_SRC + 1]);
+  h = fold(h, key[W.DL_TYPE_VLAN]);
+  h = fold(h, key[W.NW_SRC]);
+  h = fold(h, key[W.NW_DST]);
+  h = fold(h, key[W.IPV6_SRC + 3]);
+  h = fold(h, key[W.IPV6_DST + 3]);
+  h = fold(h, key[W.NW]);
+  h = fold(h, key[W.TP]);
+  return finishHash(h);
+}
+
+/** One word into a running hash: a multiply and a shift (cheaper than mixWord; finishHash does the avalanche). */
+export function fold(h: number, v: number): number {
+  h = Math.imul(h ^ v, 0x9e3779b1);
+  return h ^ (h >>> 15);
 }

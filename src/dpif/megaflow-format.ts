@@ -6,14 +6,19 @@
  *   ipv4(src=10.0.0.0/255.255.255.0,proto=6,frag=no),tcp(dst=80/0xfff0), packets:3, bytes:180, used:0.2s,
  *   flags:S., actions:2
  *
- * Attributes come in OVS's key-attribute order; an attribute whose mask is all zero is left out (except recirc_id,
+ * Attributes come in OVS's key-attribute order (tunnel, skb_mark, ct_state, ct_zone, ct_mark, ct_label, ct_tuple4/6,
+ * recirc_id, in_port, packet_type, eth, ...); an attribute whose mask is all zero is left out (except recirc_id,
  * in_port, packet_type and eth_type, which a megaflow always matches exactly); inside one, a field with a zero mask is
  * left out, a fully masked one prints its value, a partly masked one `value/mask`. Values are the upcalled packet's
  * (unmasked, as dpif-netdev keeps them), so `tos=0xb9/0x3` can appear. A tagged packet prints
  * `eth_type(TPID),vlan(…),encap(eth_type(…),…)`.
  *
- * Known differences: tunnel metadata prints tun_id/src/dst/tos/ttl only (our key holds no tunnel ports or flags);
- * the verbose (`-m`) form is not produced.
+ * Number styles follow odp-util.c: skb_mark, ct_zone, ct_mark and recirc_id print as C's `%#x` (`0`, `0x14`),
+ * ct_label as ds_put_hex (`0`, `0xa1`) with its mask only when not all ones. A sub-attribute of tunnel(…) exists
+ * only when the key's value is non-zero (tun_key_to_attr), so a zero tunnel tos or the IPv4 source of an IPv6 tunnel
+ * never prints; ct_tuple4/ct_tuple6 exist only once conntrack has set the key's original-direction protocol.
+ *
+ * Known difference: the verbose (`-m`) form is not produced.
  */
 
 import {
@@ -75,6 +80,18 @@ const CT_BITS: readonly (readonly [string, number])[] = [
   ['trk', CtState.TRACKED],
   ['snat', CtState.SRC_NAT],
   ['dnat', CtState.DST_NAT],
+];
+
+/** FLOW_TNL_F_* bits, in the order format_flags_masked walks them (lowest first). */
+const TNL_OAM = 0x1;
+const TNL_DF = 0x2;
+const TNL_CSUM = 0x4;
+const TNL_KEY = 0x8;
+const TUN_FLAG_BITS: readonly (readonly [string, number])[] = [
+  ['oam', TNL_OAM],
+  ['df', TNL_DF],
+  ['csum', TNL_CSUM],
+  ['key', TNL_KEY],
 ];
 
 const TCP_FLAG_BITS: readonly (readonly [string, number])[] = [
@@ -182,38 +199,25 @@ export function formatMegaflowKey(
 ): string {
   const out: string[] = [];
 
-  // tunnel (before skb_mark, as odp_flow_key_from_flow orders it)
+  // Metadata attributes in odp_flow_key_from_flow's order: tunnel, skb_mark, ct_*, recirc_id, in_port.
   if (anyMask(mask, W.TUN_ID, W.TUN_FLAGS_TOS_TTL + 1) && (key[W.TUN_DST] !== 0 || anyMask(key, W.TUN_IPV6_DST, W.TUN_IPV6_DST + 4))) {
-    const p = new Parts();
-    const idm = mask[W.TUN_ID] !== 0 || mask[W.TUN_ID + 1] !== 0;
-    if (idm) {
-      const id = (BigInt(key[W.TUN_ID]) << 32n) | BigInt(key[W.TUN_ID + 1]);
-      const im = (BigInt(mask[W.TUN_ID]) << 32n) | BigInt(mask[W.TUN_ID + 1]);
-      p.list.push(im === 0xffffffffffffffffn ? `tun_id=0x${id.toString(16)}` : `tun_id=0x${id.toString(16)}/0x${im.toString(16)}`);
-    }
-    p.ipv4('src', key[W.TUN_SRC], mask[W.TUN_SRC]);
-    p.ipv4('dst', key[W.TUN_DST], mask[W.TUN_DST]);
-    p.ipv6('ipv6_src', key, mask, W.TUN_IPV6_SRC);
-    p.ipv6('ipv6_dst', key, mask, W.TUN_IPV6_DST);
-    const t = key[W.TUN_FLAGS_TOS_TTL];
-    const tm = mask[W.TUN_FLAGS_TOS_TTL];
-    p.num('tos', (t >>> 8) & 0xff, (tm >>> 8) & 0xff, 0xff, 'hex');
-    p.num('ttl', t & 0xff, tm & 0xff, 0xff, 'dec');
-    out.push(`tunnel(${p.text})`);
+    out.push(`tunnel(${formatTunnel(key, mask)})`);
   }
   if (mask[W.PKT_MARK] !== 0) out.push(`skb_mark(${hexm(key[W.PKT_MARK], mask[W.PKT_MARK])})`);
   const ctm = (mask[W.CT_STATE_ZONE] >>> 16) & 0xff;
   if (ctm !== 0) out.push(`ct_state(${new Parts().flags(CT_BITS, (key[W.CT_STATE_ZONE] >>> 16) & 0xff, ctm)})`);
   const zm = mask[W.CT_STATE_ZONE] & 0xffff;
-  if (zm !== 0) out.push(`ct_zone(${zm === 0xffff ? `0x${(key[W.CT_STATE_ZONE] & 0xffff).toString(16)}` : hexm(key[W.CT_STATE_ZONE] & 0xffff, zm)})`);
+  if (zm !== 0) out.push(`ct_zone(${hexm(key[W.CT_STATE_ZONE] & 0xffff, zm, 0xffff)})`);
   if (mask[W.CT_MARK] !== 0) out.push(`ct_mark(${hexm(key[W.CT_MARK], mask[W.CT_MARK])})`);
   if (anyMask(mask, W.CT_LABEL, W.CT_LABEL + 4)) {
     const v = words128(key, W.CT_LABEL);
     const m = words128(mask, W.CT_LABEL);
-    out.push(`ct_label(0x${v.toString(16)}/0x${m.toString(16)})`);
+    out.push(`ct_label(${hex128(v)}${m === ALL_ONES_128 ? '' : `/${hex128(m)}`})`);
   }
+  const tuple = formatCtTuple(key, mask);
+  if (tuple !== null) out.push(tuple);
   const recirc = key[W.RECIRC_ID];
-  out.push(recirc === 0 ? 'recirc_id(0)' : `recirc_id(0x${recirc.toString(16)})`);
+  out.push(`recirc_id(${hexm(recirc, 0xffffffff)})`);
   out.push(`in_port(${portName?.(dpInPort) ?? dpInPort})`);
   out.push('packet_type(ns=0,id=0)');
 
@@ -245,12 +249,85 @@ export function formatMegaflowKey(
   return out.join(',');
 }
 
-function hexm(v: number, m: number): string {
-  return m === 0xffffffff ? `0x${v.toString(16)}` : `0x${v.toString(16)}/0x${(m >>> 0).toString(16)}`;
+/** printf's `%#x`: `0` for zero, `0x…` otherwise. */
+function hashX(v: number): string {
+  return v === 0 ? '0' : `0x${(v >>> 0).toString(16)}`;
 }
+
+/** `%#x`, and `/%#x` with the mask unless it is exact (`full`: the attribute's all-ones mask). */
+function hexm(v: number, m: number, full = 0xffffffff): string {
+  return m === full ? hashX(v) : `${hashX(v)}/${hashX(m)}`;
+}
+
+const ALL_ONES_128 = (1n << 128n) - 1n;
 
 function words128(k: Uint32Array, w: number): bigint {
   return (BigInt(k[w]) << 96n) | (BigInt(k[w + 1]) << 64n) | (BigInt(k[w + 2]) << 32n) | BigInt(k[w + 3]);
+}
+
+/** ds_put_hex over a 128-bit big-endian value: `0` for zero, else `0x` and the digits without leading zeros. */
+function hex128(v: bigint): string {
+  return v === 0n ? '0' : `0x${v.toString(16)}`;
+}
+
+/**
+ * tunnel(…) as format_odp_tun_attr prints it. A sub-attribute exists in the key only when its value is non-zero
+ * (tun_key_to_attr), and prints only when its mask is not zero; the flags print as one masked set (`-df-csum+key`),
+ * the key flag counting as present whenever tun_id is.
+ */
+function formatTunnel(key: Uint32Array, mask: Uint32Array): string {
+  const p = new Parts();
+  const ftt = key[W.TUN_FLAGS_TOS_TTL];
+  const fttm = mask[W.TUN_FLAGS_TOS_TTL];
+  const flags = ftt >>> 16;
+  const id = (BigInt(key[W.TUN_ID]) << 32n) | BigInt(key[W.TUN_ID + 1]);
+  const idm = (BigInt(mask[W.TUN_ID]) << 32n) | BigInt(mask[W.TUN_ID + 1]);
+  if ((id !== 0n || flags & TNL_KEY) && idm !== 0n) {
+    p.list.push(idm === 0xffffffffffffffffn ? `tun_id=0x${id.toString(16)}` : `tun_id=0x${id.toString(16)}/0x${idm.toString(16)}`);
+  }
+  if (key[W.TUN_SRC] !== 0) p.ipv4('src', key[W.TUN_SRC], mask[W.TUN_SRC]);
+  if (key[W.TUN_DST] !== 0) p.ipv4('dst', key[W.TUN_DST], mask[W.TUN_DST]);
+  if (anyMask(key, W.TUN_IPV6_SRC, W.TUN_IPV6_SRC + 4)) p.ipv6('ipv6_src', key, mask, W.TUN_IPV6_SRC);
+  if (anyMask(key, W.TUN_IPV6_DST, W.TUN_IPV6_DST + 4)) p.ipv6('ipv6_dst', key, mask, W.TUN_IPV6_DST);
+  const tos = (ftt >>> 8) & 0xff;
+  const tosM = (fttm >>> 8) & 0xff;
+  if (tos !== 0 && tosM !== 0) p.list.push(tosM === 0xff ? `tos=${hashX(tos)}` : `tos=${hashX(tos)}/${hashX(tosM)}`);
+  const ttl = ftt & 0xff;
+  const ttlM = fttm & 0xff;
+  if (ttl !== 0 && ttlM !== 0) p.list.push(ttlM === 0xff ? `ttl=${ttl}` : `ttl=${ttl}/${hashX(ttlM)}`);
+  // The key flag's mask is the tun_id attribute's presence in the mask; the others are masked flag bits.
+  let flagsM = (fttm >>> 16) & (TNL_OAM | TNL_DF | TNL_CSUM);
+  if (idm !== 0n && (id !== 0n || flags & TNL_KEY)) flagsM |= TNL_KEY;
+  if (flagsM !== 0) p.list.push(`flags(${p.flags(TUN_FLAG_BITS, flags, flagsM)})`);
+  return p.text;
+}
+
+/** ct_tuple4(…)/ct_tuple6(…): the original direction's tuple, in the key once conntrack has seen the packet. */
+function formatCtTuple(key: Uint32Array, mask: Uint32Array): string | null {
+  const proto = key[W.CT_NW_PROTO] & 0xff;
+  if (proto === 0) return null;
+  const dlType = key[W.DL_TYPE_VLAN] >>> 16;
+  const p = new Parts();
+  const protoM = mask[W.CT_NW_PROTO] & 0xff;
+  const tp = key[W.CT_TP];
+  const tpm = mask[W.CT_TP];
+  if (dlType === ETH_TYPE_IP) {
+    p.ipv4('src', key[W.CT_NW_SRC], mask[W.CT_NW_SRC]);
+    p.ipv4('dst', key[W.CT_NW_DST], mask[W.CT_NW_DST]);
+    p.num('proto', proto, protoM, 0xff, 'dec');
+    p.num('tp_src', tp >>> 16, tpm >>> 16, 0xffff, 'dec');
+    p.num('tp_dst', tp & 0xffff, tpm & 0xffff, 0xffff, 'dec');
+    return p.list.length > 0 ? `ct_tuple4(${p.text})` : null;
+  }
+  if (dlType === ETH_TYPE_IPV6) {
+    p.ipv6('src', key, mask, W.CT_IPV6_SRC);
+    p.ipv6('dst', key, mask, W.CT_IPV6_DST);
+    p.num('proto', proto, protoM, 0xff, 'dec');
+    p.num('src_port', tp >>> 16, tpm >>> 16, 0xffff, 'dec');
+    p.num('dst_port', tp & 0xffff, tpm & 0xffff, 0xffff, 'dec');
+    return p.list.length > 0 ? `ct_tuple6(${p.text})` : null;
+  }
+  return null;
 }
 
 /** eth_type(…) and what follows it: the L3 and L4 attributes. */

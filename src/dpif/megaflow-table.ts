@@ -13,11 +13,13 @@ export class MegaflowTable {
   private readonly slots: (Megaflow | null)[] = [];
   private readonly free: number[] = [];
   private readonly byPort = new Map<number, Dpcls>();
+  /** The same classifiers indexed by port number (datapath ports are small integers): no Map lookup per packet. */
+  private readonly byPortIndex: (Dpcls | undefined)[] = [];
   count = 0;
 
   /** The classifier of one input port, or undefined if nothing was installed for it. */
   classifier(dpInPort: number): Dpcls | undefined {
-    return this.byPort.get(dpInPort);
+    return dpInPort >= 0 && dpInPort < this.byPortIndex.length ? this.byPortIndex[dpInPort] : this.byPort.get(dpInPort);
   }
 
   get classifiers(): IterableIterator<Dpcls> {
@@ -34,7 +36,14 @@ export class MegaflowTable {
     this.slots[id] = mf;
     mf.id = id;
     let cls = this.byPort.get(mf.dpInPort);
-    if (cls === undefined) this.byPort.set(mf.dpInPort, (cls = new Dpcls()));
+    if (cls === undefined) {
+      this.byPort.set(mf.dpInPort, (cls = new Dpcls()));
+      const p = mf.dpInPort;
+      if (p >= 0 && p < 65536) {
+        while (this.byPortIndex.length <= p) this.byPortIndex.push(undefined);
+        this.byPortIndex[p] = cls;
+      }
+    }
     cls.insert(mf);
     this.count++;
   }
@@ -75,6 +84,7 @@ export class MegaflowTable {
     this.slots.length = 0;
     this.free.length = 0;
     this.byPort.clear();
+    this.byPortIndex.length = 0;
     this.count = 0;
   }
 

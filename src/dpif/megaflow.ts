@@ -76,8 +76,8 @@ export class Megaflow implements CachedTranslation {
   normalBridges: readonly Bridge[];
   /** Hash of the masked key and the two extra identifiers (dpcls.ts computes it). */
   hash = 0;
-  /** The mask as the dpcls names its subtable (computed once, on insertion). */
-  maskId = '';
+  /** The hash by which the dpcls finds the mask's subtable (computed once, on insertion; 0 = not yet). */
+  maskHash = 0;
   readonly createdMs: number;
   /** Packets and bytes that hit the megaflow (the upcalled packet is not counted, as in OVS). */
   packets = 0;
@@ -88,6 +88,10 @@ export class Megaflow implements CachedTranslation {
   tcpFlags = 0;
   /** Set when the megaflow has left the table; EMC and SMC entries pointing at it then count as empty. */
   dead = false;
+  /** Whether the actions only read the packet (outputs, packet-ins): a borrowed frame need not be copied. */
+  readOnly: boolean;
+  /** Whether the actions leave the packet's metadata (conntrack, recirc_id, mark, tunnel) as it was. */
+  keepsMetadata: boolean;
   /** Hits not yet pushed through the side effects (HitAccounting.push): packets, bytes, OR of their TCP flags. */
   pendingPackets = 0;
   pendingBytes = 0;
@@ -96,11 +100,17 @@ export class Megaflow implements CachedTranslation {
   constructor(init: MegaflowInit) {
     this.dpInPort = init.dpInPort;
     this.tpid = init.tpid;
-    this.mask = init.mask.slice();
-    this.flowKey = init.flowKey.slice();
-    this.key = new Uint32Array(KEY_WORDS);
+    // One allocation for the three key-sized arrays (each would be a malloc outside the JS heap of its own).
+    const words = new Uint32Array(3 * KEY_WORDS);
+    this.mask = words.subarray(0, KEY_WORDS);
+    this.flowKey = words.subarray(KEY_WORDS, 2 * KEY_WORDS);
+    this.key = words.subarray(2 * KEY_WORDS, 3 * KEY_WORDS);
+    this.mask.set(init.mask);
+    this.flowKey.set(init.flowKey);
     for (let i = 0; i < KEY_WORDS; i++) this.key[i] = (init.flowKey[i] & init.mask[i]) >>> 0;
     this.actions = init.actions;
+    this.readOnly = actionsOnlyRead(init.actions);
+    this.keepsMetadata = actionsKeepMetadata(init.actions);
     this.sideEffects = init.sideEffects;
     this.drop = init.drop;
     this.slowPath = init.slowPath;
@@ -122,6 +132,8 @@ export class Megaflow implements CachedTranslation {
   /** Replaces the translation after revalidation found different actions under a compatible mask (UKEY_MODIFY). */
   retranslate(actions: readonly DpAction[], se: SideEffects, drop: XlateDrop | null, slowPath: 'action' | null, bridge: string, visited: readonly Bridge[]): void {
     this.actions = actions;
+    this.readOnly = actionsOnlyRead(actions);
+    this.keepsMetadata = actionsKeepMetadata(actions);
     this.setDependencies(se, visited);
     this.drop = drop;
     this.slowPath = slowPath;
@@ -225,6 +237,38 @@ export class HitAccounting {
     c.tcpFlags = tcpFlags;
     return commitSideEffects(se, c, nowMs);
   }
+}
+
+/** Whether executing `actions` leaves the packet's bytes and metadata untouched: only outputs and packet-ins. */
+export function actionsOnlyRead(actions: readonly DpAction[]): boolean {
+  for (let i = 0; i < actions.length; i++) {
+    const k = actions[i].kind;
+    if (k !== 'output' && k !== 'userspace') return false;
+  }
+  return true;
+}
+
+/**
+ * Whether executing `actions` leaves the packet's metadata words untouched: outputs, packet-ins, VLAN push/pop and
+ * header rewrites do; conntrack, recirculation, tunnels, clones and sets of skb_mark or tunnel fields may not.
+ */
+export function actionsKeepMetadata(actions: readonly DpAction[]): boolean {
+  for (let i = 0; i < actions.length; i++) {
+    const a = actions[i];
+    switch (a.kind) {
+      case 'output':
+      case 'userspace':
+      case 'push_vlan':
+      case 'pop_vlan':
+        break;
+      case 'set_masked':
+        if (a.header === 'skb_mark' || a.header === 'tunnel') return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
 }
 
 /** Structural equality of datapath action lists (what revalidation compares, as OVS compares ODP action bytes). */

@@ -7,6 +7,11 @@
  * them forward. Nothing is allocated per packet: a replay loads each input frame into the same `DpPacket` (`load`),
  * and clone() copies into another preallocated one (`copyFrom`).
  *
+ * Borrowed frames. The batch path does not copy a frame on receive: `borrow` points the packet at the frame where
+ * it lies (a capture in memory, a receive buffer), extract reads it there, and only when the actions are going to
+ * change bytes does the datapath call `own()`, which copies it into the packet's buffer (as 32-bit words when
+ * aligned). A borrowed packet must not be written; the next `load`/`loadFrom`/`borrow` forgets the borrowed frame.
+ *
  * Layer offsets are relative to `start`; -1 means absent. They follow OVS's miniflow_extract (see layers.ts) and are
  * kept up to date by push/pop VLAN, as dp_packet_resize_l2 does, so a set action after a push still finds its header.
  * `l2Pad` is the Ethernet padding after the IP datagram (frame length minus IP total length), which L4 sizes exclude.
@@ -42,6 +47,12 @@ export class DpPacket {
    * meaningful here; the packet-header words are ignored.
    */
   readonly md: Uint32Array = new Uint32Array(KEY_WORDS);
+  /**
+   * False when the metadata words other than in_port are known to be zero, so `borrow` need not clear them. `load`
+   * and `borrow` leave it false; whoever lets something write them (the datapath, for actions such as ct, recirc,
+   * tnl_pop or a set of skb_mark or tunnel fields) sets it.
+   */
+  mdDirty = true;
 
   /**
    * The connection the last ct action found for this packet (OVS's md.conn, with its direction), so a second ct in
@@ -54,17 +65,72 @@ export class DpPacket {
   ctIcmpRelated = false;
   /**
    * The packet's RSS hash (OVS dp_packet rss_hash), computed from its flow key when it entered the datapath (and
-   * again after a tnl_pop); tnl_push derives the outer UDP source port from it. Actions do not change it.
+   * again after a tnl_pop); tnl_push derives the outer UDP source port from it. Actions do not change it. The
+   * datapath computes it only for packets whose actions may reach a tnl_push (directly or after a recirculation);
+   * for the others it is stale.
    */
   rssHash = 0;
 
+  /** The packet's own buffer (`buf` is this one unless the packet borrows a frame). */
+  private owned: Uint8Array;
+  /** While borrowing: the lender's Int32Array view (null when none), for `own()`'s word copy. */
+  private lenderWords: Int32Array | null = null;
+
   constructor(capacity = DEFAULT_FRAME_CAPACITY) {
-    this.buf = new Uint8Array(HEADROOM + capacity);
+    this.buf = this.owned = new Uint8Array(HEADROOM + capacity);
   }
 
   /** Room for the frame after `start`. */
   get capacity(): number {
-    return this.buf.length - HEADROOM;
+    return this.owned.length - HEADROOM;
+  }
+
+  /** Whether the frame is borrowed (not in the packet's own buffer: read only). */
+  get borrowed(): boolean {
+    return this.buf !== this.owned;
+  }
+
+  /**
+   * Points the packet at `src[srcOff .. srcOff + len)` without copying, and resets offsets and metadata as `load`
+   * does. `words`, when not null, is an Int32Array over `src`'s memory from its first byte (for `own()`).
+   */
+  borrow(src: Uint8Array, words: Int32Array | null, srcOff: number, len: number): void {
+    this.buf = src;
+    this.lenderWords = words;
+    this.start = srcOff;
+    this.len = len;
+    this.l2_5 = this.l3 = this.l4 = -1;
+    this.l2Pad = 0;
+    if (this.mdDirty) {
+      this.md.fill(0, 0, FIRST_PACKET_WORD);
+      this.mdDirty = false;
+    }
+    this.ctConn = -1;
+  }
+
+  /** Copies a borrowed frame into the packet's own buffer (layer offsets, relative to start, stay valid). */
+  own(): void {
+    const src = this.buf;
+    if (src === this.owned) return;
+    const off = this.start;
+    const len = this.len;
+    if (len > this.capacity) this.grow(len);
+    this.buf = this.owned;
+    this.start = HEADROOM;
+    this.copyIn(src, this.lenderWords, off, len);
+    this.lenderWords = null;
+  }
+
+  /** Copies `len` bytes from `src[srcOff..]` to the frame position of the own buffer: words when aligned. */
+  private copyIn(src: Uint8Array, words: Int32Array | null, srcOff: number, len: number): void {
+    const nw = (len + 3) >> 2;
+    if (words !== null && (srcOff & 3) === 0 && (srcOff >> 2) + nw <= words.length) {
+      const dst = this.words;
+      const s = srcOff >> 2;
+      for (let i = 0; i < nw; i++) dst[HEADROOM_WORDS + i] = words[s + i];
+    } else {
+      copyFrame(src, srcOff, this.owned, HEADROOM, len);
+    }
   }
 
   /**
@@ -74,44 +140,23 @@ export class DpPacket {
   load(src: Uint8Array, srcOff: number, len: number): number {
     if (len > this.capacity) this.grow(len);
     const n = len;
+    this.buf = this.owned;
     this.start = HEADROOM;
     copyFrame(src, srcOff, this.buf, HEADROOM, n);
     this.len = n;
     this.l2_5 = this.l3 = this.l4 = -1;
     this.l2Pad = 0;
     this.md.fill(0);
+    this.mdDirty = false;
     this.ctConn = -1;
     return n;
   }
 
-  /**
-   * `load` for a frame of a receive batch: `words`, when not null, is an Int32Array over the same memory as `src`
-   * from its first byte, and a frame at a 4-byte-aligned offset is then copied as 32-bit words (a 64-byte frame is
-   * 16 moves). Metadata words past the flow key's metadata part are left as they are: nothing reads them.
-   */
-  loadFrom(src: Uint8Array, words: Int32Array | null, srcOff: number, len: number): void {
-    if (len > this.capacity) this.grow(len);
-    this.start = HEADROOM;
-    const nw = (len + 3) >> 2;
-    if (words !== null && (srcOff & 3) === 0 && (srcOff >> 2) + nw <= words.length) {
-      const dst = this.words;
-      const s = srcOff >> 2;
-      for (let i = 0; i < nw; i++) dst[HEADROOM_WORDS + i] = words[s + i];
-    } else {
-      copyFrame(src, srcOff, this.buf, HEADROOM, len);
-    }
-    this.len = len;
-    this.l2_5 = this.l3 = this.l4 = -1;
-    this.l2Pad = 0;
-    this.md.fill(0, 0, FIRST_PACKET_WORD);
-    this.ctConn = -1;
-  }
-
-  /** The packet buffer as 32-bit words (remade when the buffer grows). */
+  /** The own buffer as 32-bit words (remade when the buffer grows). */
   private get words(): Int32Array<ArrayBufferLike> {
-    if (this.wordsOf !== this.buf) {
-      this.wordView = new Int32Array(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength >> 2);
-      this.wordsOf = this.buf;
+    if (this.wordsOf !== this.owned) {
+      this.wordView = new Int32Array(this.owned.buffer, this.owned.byteOffset, this.owned.byteLength >> 2);
+      this.wordsOf = this.owned;
     }
     return this.wordView;
   }
@@ -122,20 +167,27 @@ export class DpPacket {
   private grow(frameLen: number): void {
     let size = 1024;
     while (size < HEADROOM + frameLen + 64) size *= 2;
-    this.buf = new Uint8Array(size);
+    const borrowing = this.buf !== this.owned;
+    this.owned = new Uint8Array(size);
+    if (!borrowing) this.buf = this.owned;
   }
 
   /** Makes this packet an exact copy of `other` (bytes, offsets, metadata): clone(). */
   copyFrom(other: DpPacket): void {
-    if (other.buf.length > this.buf.length) this.buf = new Uint8Array(other.buf.length);
-    this.start = other.start;
+    // A borrowed frame can sit anywhere in its lender's memory: its copy goes to the usual place.
+    const at = other.borrowed ? HEADROOM : other.start;
+    const need = other.borrowed ? at + other.len : other.buf.length;
+    if (need > this.owned.length) this.owned = new Uint8Array(need);
+    this.buf = this.owned;
+    this.start = at;
     this.len = other.len;
-    copyFrame(other.buf, other.start, this.buf, other.start, this.len);
+    copyFrame(other.buf, other.start, this.buf, at, this.len);
     this.l2_5 = other.l2_5;
     this.l3 = other.l3;
     this.l4 = other.l4;
     this.l2Pad = other.l2Pad;
     this.md.set(other.md);
+    this.mdDirty = true;
     this.ctConn = other.ctConn;
     this.ctConnGen = other.ctConnGen;
     this.ctReply = other.ctReply;

@@ -12,7 +12,9 @@
  *
  * Which megaflows. A change in bridge B's tables or ports concerns the megaflows whose translation could have visited
  * B (megaflow.visited); a change in B's MAC table only those whose translation ran NORMAL in B
- * (megaflow.normalBridges); a switch-level change (bridges or ports added) all of them.
+ * (megaflow.normalBridges); a switch-level change (bridges or ports added) all of them. Megaflows installed narrower
+ * than their translation (upcall.ts: ND fields the datapath key could not carry) are revalidated, and so deleted, by
+ * any change: OVS revalidates every megaflow whenever anything changed, and this is where that shows.
  *
  * How (revalidate_ukey__). The megaflow's original packet key is translated again:
  *   - the translation failed                         -> delete;
@@ -38,7 +40,7 @@ import type { Switch } from '../ofproto/switch.js';
 import type { DpStats } from './dp-stats.js';
 import { dpActionsEqual, type HitAccounting, type Megaflow } from './megaflow.js';
 import type { MegaflowTable } from './megaflow-table.js';
-import type { Upcaller } from './upcall.js';
+import { hasExtraBits, type Upcaller } from './upcall.js';
 
 /** OVS's other_config:max-idle default (ms). */
 export const DEFAULT_MAX_IDLE_MS = 10_000;
@@ -108,7 +110,9 @@ export class Revalidator {
     if (all) this.upcaller.forgetReach();
     this.snapshot();
     for (const mf of this.table.all()) {
-      if (all || mf.visited.some((b) => flows.has(b)) || mf.normalBridges.some((b) => macs.has(b))) this.revalidate(mf, nowMs);
+      if (all || this.upcaller.isNarrowed(mf) || mf.visited.some((b) => flows.has(b)) || mf.normalBridges.some((b) => macs.has(b))) {
+        this.revalidate(mf, nowMs);
+      }
     }
   }
 
@@ -138,14 +142,11 @@ export class Revalidator {
   /** revalidate_ukey__ for one megaflow. */
   revalidate(mf: Megaflow, nowMs: number): RevalidateResult {
     this.stats.revalidated++;
-    const port = this.sw.portByDp(mf.dpInPort);
-    const bridge = port === undefined ? undefined : this.sw.bridge(port.bridgeName);
+    const bridge = this.ingressBridge(mf);
     if (bridge === undefined) return this.delete(mf);
     const res = this.upcaller.translate(bridge, mf.flowKey, mf.tpid, nowMs);
     if (res.error !== null) return this.delete(mf);
-    const wc = res.wc;
-    const mask = mf.mask;
-    for (let i = 0; i < mask.length; i++) if ((wc[i] & ~mask[i]) !== 0) return this.delete(mf);
+    if (hasExtraBits(res.wc, mf.mask)) return this.delete(mf);
     const visited = this.upcaller.reachable(bridge);
     if (res.slowPath !== mf.slowPath || !dpActionsEqual(res.dpActions, mf.actions)) {
       mf.retranslate(res.dpActions, res.sideEffects, res.drop, res.slowPath, res.bridge, visited);
@@ -155,6 +156,18 @@ export class Revalidator {
     mf.setDependencies(res.sideEffects, visited);
     mf.drop = res.drop;
     return 'keep';
+  }
+
+  /**
+   * The bridge a megaflow's packets enter: the owner of its datapath in_port or, for packets tnl_pop re-injected on a
+   * tunnel vport (vxlan_sys_4789 has no OpenFlow port), the bridge of the tunnel port their outer header selects, as
+   * Datapath.tunnelPop chose it. A tunnel port that no longer matches deletes the megaflow.
+   */
+  private ingressBridge(mf: Megaflow): Bridge | undefined {
+    const port = this.sw.portByDp(mf.dpInPort);
+    if (port !== undefined) return this.sw.bridge(port.bridgeName);
+    const tp = this.sw.tunnels === null ? null : this.sw.tunnels.ports.receive(mf.flowKey, mf.dpInPort);
+    return tp === null ? undefined : this.sw.bridge(tp.bridge);
   }
 
   private delete(mf: Megaflow): RevalidateResult {

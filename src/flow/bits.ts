@@ -83,6 +83,57 @@ export function fullMask(field: FieldDef): bigint {
   return field.significant ?? (1n << BigInt(field.nbits)) - 1n;
 }
 
+/**
+ * `getBits` for at most 32 bits, as an unsigned number: no bigint, so nothing is allocated (xlate's load, move and
+ * un-wildcarding run it on every translation). The range may straddle two words.
+ */
+export function getNum(words: Uint32Array, field: FieldDef, ofs = 0, nbits = field.nbits): number {
+  nbits = storedWidth(field, ofs, nbits);
+  let result = 0;
+  let done = 0;
+  while (done < nbits) {
+    const abs = field.shift + ofs + done;
+    const word = field.lastWord - (abs >> 5);
+    const bit = abs & 31;
+    const take = Math.min(32 - bit, nbits - done);
+    const chunk = take === 32 ? words[word] : (words[word] >>> bit) & ((1 << take) - 1);
+    result |= chunk << done;
+    done += take;
+  }
+  return result >>> 0;
+}
+
+/** `setBits` for at most 32 bits from an unsigned number (see getNum). */
+export function setNum(words: Uint32Array, field: FieldDef, value: number, ofs = 0, nbits = field.nbits): void {
+  nbits = storedWidth(field, ofs, nbits);
+  let done = 0;
+  while (done < nbits) {
+    const abs = field.shift + ofs + done;
+    const word = field.lastWord - (abs >> 5);
+    const bit = abs & 31;
+    const take = Math.min(32 - bit, nbits - done);
+    const chunk = done === 0 ? value : value >>> done;
+    const m = take === 32 ? 0xffffffff : ((1 << take) - 1) << bit;
+    words[word] = ((words[word] & ~m) | ((chunk << bit) & m)) >>> 0;
+    done += take;
+  }
+}
+
+/** Sets every stored bit of field bits [ofs, ofs+nbits) (un-wildcarding a subfield in a mask), any width. */
+export function setOnes(words: Uint32Array, field: FieldDef, ofs = 0, nbits = field.nbits): void {
+  nbits = storedWidth(field, ofs, nbits);
+  let done = 0;
+  while (done < nbits) {
+    const abs = field.shift + ofs + done;
+    const word = field.lastWord - (abs >> 5);
+    const bit = abs & 31;
+    const take = Math.min(32 - bit, nbits - done);
+    const m = take === 32 ? 0xffffffff : ((1 << take) - 1) << bit;
+    words[word] = (words[word] | m) >>> 0;
+    done += take;
+  }
+}
+
 /** Copies bits src[srcOfs..+n] to dst[dstOfs..+n] (the `move` action, learn's FIELD[]=FIELD[]). */
 export function copyBits(
   from: Uint32Array,
@@ -90,5 +141,9 @@ export function copyBits(
   to: Uint32Array,
   dst: Subfield,
 ): void {
+  if (src.nbits <= 32 && dst.nbits <= 32) {
+    setNum(to, dst.field, getNum(from, src.field, src.ofs, src.nbits), dst.ofs, dst.nbits);
+    return;
+  }
   setBits(to, dst.field, getBits(from, src.field, src.ofs, src.nbits), dst.ofs, dst.nbits);
 }

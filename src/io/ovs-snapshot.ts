@@ -7,6 +7,9 @@
  *   <bridge>.flows or dump-flows-<bridge>.txt `ovs-ofctl dump-flows <bridge>`, one per bridge (may be empty)
  *   ofctl-show-<bridge>.txt or <bridge>.show  `ovs-ofctl show <bridge>`, optional
  *   input/<port>.pcap (or .pcapng)            optional captures to replay, one per ingress port
+ *   underlay.json                             optional: the tunnel underlay OVS's texts do not show (extra bridges
+ *                                             such as br-phy with the NIC, addresses, routes, neighbours; see
+ *                                             ovs-snapshot-underlay.ts)
  *
  * Port types. `system` ports and ports without a type (NICs, taps) become dummies: in a replay they are where
  * packets enter and leave. `internal`, `patch` and tunnel types stay what they are. The Port named like its bridge is
@@ -45,6 +48,7 @@ import {
   type TopologySpec,
   type VlanMode,
 } from './topology.js';
+import { loadSnapshotUnderlay, type SnapshotUnderlay } from './ovs-snapshot-underlay.js';
 import { parseOfctlShow, parseVsctlShow, type OfctlShowPort, type VsctlBridge } from './ovs-snapshot-vsctl.js';
 
 export const VSCTL_SHOW_NAMES = ['vsctl-show.txt', 'ovs-vsctl-show.txt'];
@@ -66,11 +70,14 @@ export function loadOvsSnapshot(dir: string): TopologySpec {
   const show = parseVsctlShow(fs.readFileSync(vsctlFile, 'utf8'), vsctlFile);
   const bridges = show.bridges.map((b) => snapshotBridge(dir, vsctlFile, b));
   checkPatchPeers(vsctlFile, show.bridges, bridges);
+  const extra = loadSnapshotUnderlay(dir);
+  if (extra !== undefined) checkAddedNames(extra, bridges);
   const spec: TopologySpec = {
     source: path.resolve(vsctlFile),
     dir: path.resolve(dir),
     description: `OVS snapshot${show.ovsVersion !== undefined ? ` (ovs_version ${show.ovsVersion})` : ''}`,
-    bridges,
+    bridges: extra === undefined ? bridges : [...bridges, ...extra.bridges],
+    underlay: extra?.underlay,
     inputs: [],
     ovsOtherConfig: {},
     rxBufferSize: 2048,
@@ -209,6 +216,20 @@ function refuseNumericPorts(file: string, text: string, bridge: string): void {
           `\`ovs-vsctl show\`; add ${ofctlShowNames(bridge)[0]} (or dump the flows with --names)`,
         { file, line: i + 1, column: m.index + m[1].length + 1 },
       );
+    }
+  }
+}
+
+/** Bridges underlay.json adds must not take a name the snapshot uses (OVS's bridge and port names share one space). */
+function checkAddedNames(extra: SnapshotUnderlay, bridges: readonly BridgeSpec[]): void {
+  const taken = new Set<string>();
+  for (const br of bridges) {
+    taken.add(br.name);
+    for (const p of br.ports) taken.add(p.name);
+  }
+  for (const br of extra.bridges) {
+    for (const name of [br.name, ...br.ports.map((p) => p.name)]) {
+      if (taken.has(name)) throw new TopologyError(`bridge ${br.name}: name "${name}" is already used by the snapshot`, { file: extra.file });
     }
   }
 }

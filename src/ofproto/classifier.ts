@@ -100,15 +100,15 @@ class TrieContext {
   }
 
   /**
-   * check_tries() for the stage `stage` of `st`: whether some prefix trie shows that no rule of `st` can match, in
-   * which case the address bits that showed it are recorded in `wc` and true is returned.
+   * check_tries() for one stage of `st` (`trieBits`: the tries whose field is in the stage and on which `st` has a
+   * prefix): whether some prefix trie shows that no rule of `st` can match, in which case the address bits that
+   * showed it are recorded in `wc` and true is returned.
    */
-  skips(st: Subtable, stage: number, flow: Uint32Array, wc: Uint32Array): boolean {
+  skips(st: Subtable, trieBits: number, flow: Uint32Array, wc: Uint32Array): boolean {
     for (let j = 0; j < N_TRIES; j++) {
+      if (((trieBits >>> j) & 1) === 0) continue;
       const plen = st.triePlen[j];
-      if (plen === 0) continue;
       const word = PREFIX_WORDS[j];
-      if (WORD_STAGE[word] !== stage) continue;
       if (this.done[j] === 0) {
         this.done[j] = 1;
         // The prefix fields are IPv4 addresses: for other packets the trie says nothing (all lengths "match").
@@ -142,8 +142,8 @@ class Subtable {
   readonly maskWords: Uint32Array;
   /** For each stage that has mask bits: the index into `words` where it ends. */
   readonly stageEnds: number[] = [];
-  /** The stage (`Stage`) of each entry of `stageEnds`. */
-  readonly stageIds: number[] = [];
+  /** Per entry of `stageEnds`: bit j set when prefix trie j applies to that stage of this subtable. */
+  readonly stageTries: Uint8Array;
   /** Prefix-hash filters for every used stage but the last. */
   readonly stageFilters: Map<number, number>[] = [];
   /** Per prefix trie: this subtable's prefix length on the field (0: the trie does not apply). */
@@ -164,17 +164,21 @@ class Subtable {
     ws.sort((a, b) => WORD_STAGE[a] - WORD_STAGE[b] || a - b);
     this.words = Int32Array.from(ws);
     this.maskWords = Uint32Array.from(ws.map((w) => mask[w]));
+    this.triePlen = Int32Array.from(PREFIX_WORDS, (w) => cidrLength(mask[w]));
+    const tries: number[] = [];
     let idx = 0;
     for (let stage = 0; stage < N_STAGES; stage++) {
       const start = idx;
       while (idx < ws.length && WORD_STAGE[ws[idx]] === stage) idx++;
       if (idx > start) {
         this.stageEnds.push(idx);
-        this.stageIds.push(stage);
+        let bits = 0;
+        for (let j = 0; j < N_TRIES; j++) if (this.triePlen[j] > 0 && WORD_STAGE[PREFIX_WORDS[j]] === stage) bits |= 1 << j;
+        tries.push(bits);
       }
     }
+    this.stageTries = Uint8Array.from(tries);
     for (let s = 0; s + 1 < this.stageEnds.length; s++) this.stageFilters.push(new Map());
-    this.triePlen = Int32Array.from(PREFIX_WORDS, (w) => cidrLength(mask[w]));
     this.portsMask = mask[W.TP];
     this.portsMaskLen = this.portsMask === 0 ? 0 : 32 - ctz32(this.portsMask);
     this.portsTrie = this.portsMaskLen > 0 ? new PrefixTrie() : null;
@@ -265,12 +269,13 @@ class Subtable {
   findWc(flow: Uint32Array, wc: Uint32Array, tries: TrieContext): Chain | null {
     const nStages = this.stageEnds.length;
     let seen = 0; // entries of `words` whose stages were looked at
+    const stageTries = this.stageTries;
     for (let s = 0; s + 1 < nStages; s++) {
-      if (tries.skips(this, this.stageIds[s], flow, wc)) return this.noMatch(wc, seen);
+      if (stageTries[s] !== 0 && tries.skips(this, stageTries[s], flow, wc)) return this.noMatch(wc, seen);
       seen = this.stageEnds[s];
       if (!this.stageFilters[s].has(this.hashPrefix(flow, seen))) return this.noMatch(wc, seen);
     }
-    if (tries.skips(this, this.stageIds[nStages - 1], flow, wc)) return this.noMatch(wc, seen);
+    if (stageTries[nStages - 1] !== 0 && tries.skips(this, stageTries[nStages - 1], flow, wc)) return this.noMatch(wc, seen);
     const chain = this.findInList(flow, this.chains.get(this.hashPrefix(flow, this.words.length)));
     if (chain === null && this.portsTrie !== null) {
       // Only the port bits that tell this packet apart from every rule's ports; the rest of the stage whole.

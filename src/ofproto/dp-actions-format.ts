@@ -12,6 +12,8 @@ import { describeTunnelHeader } from '../tunnel/vxlan-encap.js';
 import { fieldNamed, type FieldDef } from '../flow/fields.js';
 import { VLAN_CFI } from '../flow/key-layout.js';
 import type { DpAction } from './dp-actions.js';
+import type { CtNat } from './actions/types.js';
+import { ipv4ToString, ipv6ToString } from '../packet/addr.js';
 
 interface HeaderField {
   readonly label: string;
@@ -160,9 +162,9 @@ function formatOne(a: DpAction, portName?: (dpPort: number) => string | undefine
       if (a.commit) parts.push(a.force ? 'commit,force' : 'commit');
       if (a.zone) parts.push(`zone=${a.zone}`);
       if (a.mark) parts.push(`mark=0x${a.mark.value.toString(16)}/0x${(a.mark.mask >>> 0).toString(16)}`);
-      if (a.label) parts.push(`label=0x${a.label.value.toString(16)}/0x${a.label.mask.toString(16)}`);
+      if (a.label) parts.push(formatCtLabel(a.label.value, a.label.mask));
       if (a.alg) parts.push(`helper=${a.alg}`);
-      if (a.nat) parts.push('nat');
+      if (a.nat) parts.push(formatCtNat(a.nat));
       return parts.length ? `ct(${parts.join(',')})` : 'ct';
     }
     case 'ct_clear':
@@ -176,4 +178,40 @@ function formatOne(a: DpAction, portName?: (dpPort: number) => string | undefine
     case 'tnl_pop':
       return `tnl_pop(${portName?.(a.tnlPort) ?? String(a.tnlPort)})`;
   }
+}
+
+const ALL_ONES_128 = (1n << 128n) - 1n;
+
+/** OVS prints a ct label without its mask when the mask is all ones (but keeps an all-ones mark mask). */
+function formatCtLabel(value: bigint, mask: bigint): string {
+  const v = `label=0x${value.toString(16)}`;
+  return mask === ALL_ONES_128 ? v : `${v}/0x${mask.toString(16)}`;
+}
+
+/** `nat`, or `nat(src|dst=MIN[-MAX][:PMIN[-PMAX]][,persistent][,hash][,random])` as OVS's format_odp_ct_nat. */
+function formatCtNat(nat: CtNat): string {
+  if (nat.type === 'none') return 'nat';
+  let out = `nat(${nat.type}`;
+  const hasPorts = nat.portMin !== undefined && nat.portMin !== 0;
+  if (nat.addrMin !== undefined) {
+    out += `=${formatNatAddr(nat.addrMin, hasPorts)}`;
+    if (nat.addrMax !== undefined && !bytesEqual(nat.addrMax, nat.addrMin)) out += `-${formatNatAddr(nat.addrMax, hasPorts)}`;
+  }
+  if (hasPorts) {
+    out += `:${nat.portMin}`;
+    if (nat.portMax !== undefined && nat.portMax !== nat.portMin) out += `-${nat.portMax}`;
+  }
+  for (const flag of ['persistent', 'hash', 'random'] as const) if (nat.flags.includes(flag)) out += `,${flag}`;
+  return `${out})`;
+}
+
+/** IPv6 addresses are bracketed when a port follows, so the colons stay readable. */
+function formatNatAddr(addr: Uint8Array, bracket: boolean): string {
+  if (addr.length === 4) return ipv4ToString((addr[0] << 24) | (addr[1] << 16) | (addr[2] << 8) | addr[3]);
+  const text = ipv6ToString(addr);
+  return bracket ? `[${text}]` : text;
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

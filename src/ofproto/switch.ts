@@ -86,6 +86,6 @@ export class Switch {
 
   /** Datapath port names, for printing datapath actions with --names. */
   dpPortName(dpPort: number): string | undefined {
-    return this.byDpPort.get(dpPort)?.name;
+    return this.byDpPort.get(dpPort)?.name ?? this.tunnels?.vportByDp(dpPort)?.name;
   }
 }

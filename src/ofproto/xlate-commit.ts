@@ -82,7 +82,16 @@ export interface VlanTpids {
 }
 
 function differs(flow: Uint32Array, base: Uint32Array, segs: FieldSegs): boolean {
-  for (const [w, m] of segs) if (((flow[w] ^ base[w]) & m) !== 0) return true;
+  for (let i = 0; i < segs.length; i++) {
+    const seg = segs[i];
+    const w = seg[0];
+    if (((flow[w] ^ base[w]) & seg[1]) !== 0) return true;
+  }
+  return false;
+}
+
+function anyDiffers(flow: Uint32Array, base: Uint32Array, fields: readonly FieldSegs[]): boolean {
+  for (let i = 0; i < fields.length; i++) if (differs(flow, base, fields[i])) return true;
   return false;
 }
 
@@ -100,21 +109,20 @@ function commitHeader(
   out: DpAction[],
   fullMask: boolean,
 ): boolean {
-  let key: Uint32Array | null = null;
-  let mask: Uint32Array | null = null;
-  const anyDiffers = fields.some((segs) => differs(flow, base, segs));
-  for (const segs of fields) {
-    if (!(fullMask ? anyDiffers : differs(flow, base, segs))) continue;
-    if (!key || !mask) {
-      key = new Uint32Array(KEY_WORDS);
-      mask = new Uint32Array(KEY_WORDS);
-    }
-    for (const [w, m] of segs) {
+  // Nearly always nothing differs: find that out before allocating anything.
+  if (!anyDiffers(flow, base, fields)) return false;
+  const key = new Uint32Array(KEY_WORDS);
+  const mask = new Uint32Array(KEY_WORDS);
+  for (let f = 0; f < fields.length; f++) {
+    const segs = fields[f];
+    if (!fullMask && !differs(flow, base, segs)) continue;
+    for (let i = 0; i < segs.length; i++) {
+      const w = segs[i][0];
+      const m = segs[i][1];
       const bits = fullMask ? m : ((wc[w] | (flow[w] ^ base[w])) & m) >>> 0;
       mask[w] = (mask[w] | bits) >>> 0;
     }
   }
-  if (!key || !mask) return false;
   for (let w = 0; w < KEY_WORDS; w++) {
     const m = mask[w];
     if (m === 0) continue;

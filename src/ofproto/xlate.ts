@@ -36,9 +36,10 @@
  * and trace text.
  */
 
-import { copyBits, getBits, setBits } from '../flow/bits.js';
+import { copyBits, getBits, getNum, setBits, setNum, setOnes } from '../flow/bits.js';
 import { fieldNamed, type FieldDef } from '../flow/fields.js';
 import {
+  ETH_TYPE_ARP,
   ETH_TYPE_IP,
   ETH_TYPE_IPV6,
   ETH_TYPE_VLAN_8021Q,
@@ -84,6 +85,13 @@ const F_METADATA = fieldNamed('metadata');
 const F_TUN_ID = fieldNamed('tun_id');
 const F_CT_LABEL = fieldNamed('ct_label');
 
+/** nw_proto in the NW word (for ARP: the opcode). */
+const NW_PROTO_MASK = 0xff000000;
+/** Fields whose set_field/load un-wildcards nw_proto of an IP packet (OVS mf_set_mask_l3_prereqs). */
+const L3_PROTO_MASKING_IP: ReadonlySet<string> = new Set(['nw_src', 'nw_dst', 'ipv6_src', 'ipv6_dst', 'ipv6_label', 'nw_tos', 'nw_ecn', 'nw_ttl']);
+/** Likewise for an ARP packet. */
+const L3_PROTO_MASKING_ARP: ReadonlySet<string> = new Set(['arp_op', 'arp_spa', 'arp_tpa', 'arp_sha', 'arp_tha']);
+
 /** The state of one translation (OVS struct xlate_ctx). NORMAL (xlate-normal.ts) works on it too. */
 export class XlateContext {
   bridge: Bridge;
@@ -127,9 +135,14 @@ export class XlateContext {
     vlanTpid: number,
   ) {
     this.bridge = bridge;
-    this.flow = key.slice();
-    this.base = key.slice();
-    this.wc = new Uint32Array(KEY_WORDS);
+    // One allocation for the three key-sized arrays: a typed array this size lives outside the JS heap, and each one
+    // costs a malloc and garbage collector bookkeeping.
+    const words = new Uint32Array(3 * KEY_WORDS);
+    this.flow = words.subarray(0, KEY_WORDS);
+    this.base = words.subarray(KEY_WORDS, 2 * KEY_WORDS);
+    this.wc = words.subarray(2 * KEY_WORDS, 3 * KEY_WORDS);
+    this.flow.set(key);
+    this.base.set(key);
     this.tpids = { flow: vlanTpid, base: vlanTpid };
     this.trace = trace ? [] : null;
     this.traceNames = traceNames;
@@ -191,7 +204,7 @@ export class XlateContext {
   }
 
   private unwildcardField(field: FieldDef, ofs = 0, nbits = field.nbits): void {
-    setBits(this.wc, field, (1n << BigInt(nbits)) - 1n, ofs, nbits);
+    setOnes(this.wc, field, ofs, nbits);
   }
 
   commit(): void {
@@ -380,8 +393,10 @@ export class XlateContext {
           break;
         case 'load':
           if (prereqsOk(flow, a.dst.field, this.wc)) {
+            this.unwildcardL3Prereqs(a.dst.field);
             this.unwildcardField(a.dst.field, a.dst.ofs, a.dst.nbits);
-            setBits(flow, a.dst.field, a.value, a.dst.ofs, a.dst.nbits);
+            if (a.dst.nbits <= 32 && a.value <= 0xffffffffn) setNum(flow, a.dst.field, Number(a.value), a.dst.ofs, a.dst.nbits);
+            else setBits(flow, a.dst.field, a.value, a.dst.ofs, a.dst.nbits);
           }
           break;
         case 'move':
@@ -405,24 +420,28 @@ export class XlateContext {
           if (this.dlType === ETH_TYPE_IP) {
             const w = a.kind === 'set_ipv4_src' ? W.NW_SRC : W.NW_DST;
             this.wc[w] = 0xffffffff;
+            this.wc[W.NW] |= NW_PROTO_MASK;
             flow[w] = a.addr >>> 0;
           }
           break;
         case 'set_ip_dscp':
           if (this.isIpAny()) {
-            this.wc[W.NW] |= 0xfc << 16;
+            // Added with OpenFlow 1.2+ the switch holds set_field ip_dscp, which leaves nw_proto alone (see
+            // unwildcardL3Prereqs); OpenFlow 1.0's mod_nw_tos does not.
+            const heldAsSetField = this.inActionSet || this.bridge.flowVersion === 'OpenFlow13';
+            this.wc[W.NW] |= (heldAsSetField ? 0 : NW_PROTO_MASK) | (0xfc << 16);
             flow[W.NW] = ((flow[W.NW] & ~(0xfc << 16)) | ((a.tos & 0xfc) << 16)) >>> 0;
           }
           break;
         case 'set_ip_ecn':
           if (this.isIpAny()) {
-            this.wc[W.NW] |= 0x03 << 16;
+            this.wc[W.NW] |= NW_PROTO_MASK | (0x03 << 16);
             flow[W.NW] = ((flow[W.NW] & ~(0x03 << 16)) | ((a.ecn & 3) << 16)) >>> 0;
           }
           break;
         case 'set_ip_ttl':
           if (this.isIpAny()) {
-            this.wc[W.NW] |= 0xff << 8;
+            this.wc[W.NW] |= NW_PROTO_MASK | (0xff << 8);
             flow[W.NW] = ((flow[W.NW] & ~(0xff << 8)) | ((a.ttl & 0xff) << 8)) >>> 0;
           }
           break;
@@ -551,6 +570,11 @@ export class XlateContext {
       this.report('warn', `unmet prerequisites for ${field.name}, set_field ignored`);
       return;
     }
+    this.unwildcardL3Prereqs(field);
+    if (field.nbits <= 32 && value <= 0xffffffffn && mask <= 0xffffffffn) {
+      this.setSmallFieldMasked(field, Number(value), Number(mask));
+      return;
+    }
     const width = (1n << BigInt(field.nbits)) - 1n;
     const m = mask & width;
     const wcOld = getBits(this.wc, field);
@@ -565,11 +589,38 @@ export class XlateContext {
     }
   }
 
+  /** setFieldMasked's arithmetic for a field of at most 32 bits, in numbers (no bigint, nothing allocated). */
+  private setSmallFieldMasked(field: FieldDef, value: number, mask: number): void {
+    const flow = this.flow;
+    const width = field.nbits === 32 ? 0xffffffff : 2 ** field.nbits - 1;
+    const m = (mask & width) >>> 0;
+    setNum(this.wc, field, getNum(this.wc, field) | m);
+    setNum(flow, field, (getNum(flow, field) & ~m) | (value & m));
+    if (m === width && field.implied !== undefined) {
+      for (const imp of field.implied) {
+        flow[imp.word] = ((flow[imp.word] & ~imp.mask) | imp.value) >>> 0;
+        this.wc[imp.word] |= imp.mask;
+      }
+    }
+  }
+
+  /**
+   * mf_set_mask_l3_prereqs (OVS 3.1 as Debian ships it, with "Always mask ip proto field"): writing an IP address,
+   * flow label, nw_tos, ECN or TTL of an IP packet, or any ARP field of an ARP packet, makes nw_proto part of the
+   * megaflow. OpenFlow 1.2+'s ip_dscp (OVS's MFF_IP_DSCP_SHIFTED) is not in OVS's list, so it does not.
+   */
+  private unwildcardL3Prereqs(field: FieldDef): void {
+    const dlType = this.dlType;
+    if ((dlType === ETH_TYPE_IP || dlType === ETH_TYPE_IPV6) && L3_PROTO_MASKING_IP.has(field.name)) this.wc[W.NW] |= NW_PROTO_MASK;
+    else if (dlType === ETH_TYPE_ARP && L3_PROTO_MASKING_ARP.has(field.name)) this.wc[W.NW] |= NW_PROTO_MASK;
+  }
+
   /** dec_ttl; true when TTL ran out (packet-in sent, the rest of this action list is skipped). */
   private decTtl(a: DecTtlAction): boolean {
+    // OVS un-wildcards both before it knows the packet is IP (for ARP, nw_proto is the opcode).
+    this.wc[W.NW] |= NW_PROTO_MASK | (0xff << 8);
     if (!this.isIpAny()) return false;
     const flow = this.flow;
-    this.wc[W.NW] |= 0xff << 8;
     const ttl = (flow[W.NW] >>> 8) & 0xff;
     if (ttl > 1) {
       flow[W.NW] = ((flow[W.NW] & ~(0xff << 8)) | ((ttl - 1) << 8)) >>> 0;
@@ -613,7 +664,9 @@ export class XlateContext {
 
   /** clone_xlate_actions: run `actions` on a copy of the flow; a datapath clone() only if they are irreversible. */
   cloneActions(actions: readonly Action[], isLast: boolean): void {
-    const savedFlow = this.flow.slice();
+    // The flow in the first half of a save area, the base (when a datapath clone is needed) in the second.
+    const save = saves.push();
+    save.set(this.flow);
     const savedTpid = this.tpids.flow;
     // The clone runs a copy of the action set when its actions end (OVS clone_xlate_actions).
     const savedSet = this.actionSet;
@@ -624,7 +677,7 @@ export class XlateContext {
       this.runActionSet();
     } else {
       this.commit();
-      const savedBase = this.base.slice();
+      save.set(this.base, KEY_WORDS);
       const savedBaseTpid = this.tpids.base;
       const savedConntracked = this.conntracked;
       const outer = this.out;
@@ -635,13 +688,14 @@ export class XlateContext {
       this.out = outer;
       if (inner.length > 0) outer.push({ kind: 'clone', actions: inner });
       this.conntracked = savedConntracked;
-      this.base.set(savedBase);
+      this.base.set(save.subarray(KEY_WORDS, 2 * KEY_WORDS));
       this.tpids.base = savedBaseTpid;
     }
     this.actionSet = savedSet;
     this.actsetOutput = savedActsetOutput;
-    this.flow.set(savedFlow);
+    this.flow.set(save.subarray(0, KEY_WORDS));
     this.tpids.flow = savedTpid;
+    saves.pop();
   }
 
   private ct(a: CtAction): void {
@@ -684,6 +738,7 @@ export class XlateContext {
     const id = this.sw.recirc.idFor({
       bridge: this.bridge.name,
       table,
+      inPort: this.flow[W.IN_PORT],
       metadata: this.flow.slice(FROZEN_WORDS_START, FROZEN_WORDS_END),
       conntracked: true,
     });
@@ -802,9 +857,11 @@ export class XlateContext {
     const peerBridge = this.sw.bridge(peer.bridgeName);
     if (!peerBridge) return;
     const flow = this.flow;
-    const savedFlow = flow.slice();
+    // The flow in the first half of a save area, the tunnel words of the wildcards at the same place in the second.
+    const save = saves.push();
+    save.set(flow);
+    for (let w = W.TUN_ID; w <= W.TUN_FLAGS_TOS_TTL; w++) save[KEY_WORDS + w] = this.wc[w];
     const savedTpid = this.tpids.flow;
-    const savedTunWc = this.wc.slice(W.TUN_ID, W.TUN_FLAGS_TOS_TTL + 1);
     const savedConntracked = this.conntracked;
     const savedBridge = this.bridge;
     const savedTrace = this.trace;
@@ -820,7 +877,8 @@ export class XlateContext {
     this.wc.fill(0, W.TUN_ID, W.TUN_FLAGS_TOS_TTL + 1);
     flow.fill(0, W.REGS, W.REGS + 16);
     this.clearConntrack();
-    this.trace = this.report('bridge', `bridge("${peerBridge.name}")`);
+    // The text is built only when tracing (this runs for every patch port a flood crosses).
+    if (this.trace) this.trace = this.report('bridge', `bridge("${peerBridge.name}")`);
     this.bridge = peerBridge;
 
     this.tableAction(peer.ofport, 0, false, isLast, true);
@@ -828,10 +886,11 @@ export class XlateContext {
     this.trace = savedTrace;
     this.actionSet = savedSet;
     this.actsetOutput = savedActsetOutput;
-    flow.set(savedFlow);
+    flow.set(save.subarray(0, KEY_WORDS));
     this.tpids.flow = savedTpid;
     this.bridge = savedBridge;
-    this.wc.set(savedTunWc, W.TUN_ID);
+    for (let w = W.TUN_ID; w <= W.TUN_FLAGS_TOS_TTL; w++) this.wc[w] = save[KEY_WORDS + w];
+    saves.pop();
     this.conntracked = savedConntracked;
     this.exit = false;
     // Out bridge errors do not propagate back (as in OVS).
@@ -842,7 +901,7 @@ export class XlateContext {
 
   run(): void {
     const flow = this.flow;
-    this.trace = this.report('bridge', `bridge("${this.bridge.name}")`) ?? null;
+    if (this.trace) this.trace = this.report('bridge', `bridge("${this.bridge.name}")`);
     const recircId = flow[W.RECIRC_ID];
     let table = 0;
     if (recircId !== 0) {
@@ -862,6 +921,7 @@ export class XlateContext {
       this.trace = outer;
       flow.set(state.metadata, FROZEN_WORDS_START);
       this.base.set(state.metadata, FROZEN_WORDS_START);
+      flow[W.IN_PORT] = this.base[W.IN_PORT] = state.inPort;
       this.conntracked = state.conntracked;
     }
     this.tableId = table;
@@ -903,14 +963,34 @@ export class XlateContext {
     if (ip && (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6)) wc[W.TP] &= 0x00ff00ff;
     if (ip && original[W.NW] & FRAG_LATER) wc[W.TP] = 0;
     const tunneled = original[W.TUN_DST] !== 0 || original.subarray(W.TUN_IPV6_DST, W.TUN_IPV6_DST + 4).some((v) => v !== 0);
-    if (tunneled) {
-      wc.fill(0xffffffff, W.TUN_ID, W.TUN_FLAGS_TOS_TTL + 1);
-    } else {
+    // A decapsulated packet keeps what tnl_wc_init (tunnelReceiveWildcards) and the lookups un-wildcarded: tun_id,
+    // the outer addresses of its family, flags and TOS, never the outer TTL (OVS: `ttl=64/0` in dpctl/dump-flows -m).
+    if (!tunneled) {
       wc.fill(0, W.TUN_ID, W.TUN_FLAGS_TOS_TTL + 1);
       wc[W.TUN_DST] = 0xffffffff;
     }
   }
 }
+
+/**
+ * Save areas for patchOutput and cloneActions, reused in stack order instead of allocated per call (they nest as the
+ * translation recurses). xlate() puts the stack back where it found it even if a translation throws.
+ */
+class SaveStack {
+  private readonly areas: Uint32Array[] = [];
+  top = 0;
+
+  push(): Uint32Array {
+    if (this.top === this.areas.length) this.areas.push(new Uint32Array(2 * KEY_WORDS));
+    return this.areas[this.top++];
+  }
+
+  pop(): void {
+    this.top--;
+  }
+}
+
+const saves = new SaveStack();
 
 function swapWhole(f: Uint32Array, w: Uint32Array, a: number, b: number): void {
   let t = f[a];
@@ -958,7 +1038,12 @@ export function xlate(sw: Switch, bridge: Bridge, key: Uint32Array, opts: XlateO
   );
   ctx.mayLearn = opts.mayLearn ?? false;
   const root = ctx.trace;
-  ctx.run();
+  const savesTop = saves.top;
+  try {
+    ctx.run();
+  } finally {
+    saves.top = savesTop;
+  }
   const startBridge = ctx.bridge.name;
   ctx.finishWildcards(key);
   const dpActions = ctx.error !== null ? [] : ctx.out;

@@ -10,7 +10,16 @@
  *     (rules, n_packets/n_bytes, timeouts, learned and expired flows),
  *   - per input packet, where it went: flowlab's fates.jsonl against OVS's
  *     io-map.json (the set of `port#n` outputs; see fateDifferences for
- *     tunnel ports).
+ *     tunnel ports),
+ *   - the datapath at the end: dpctl-flows.txt (every megaflow: match,
+ *     packets, bytes, flags, actions; recirculation ids and output order
+ *     normalised as dpctl-compare.ts explains) and dpctl-show.txt (the
+ *     lookups: and flows: lines exactly, the ports by name and type);
+ *     differences that remain for a known reason are listed in DPCTL_GAPS.
+ *
+ * flowlab replays with `--max-idle 600000 --settle-ms 100`, the reference
+ * runner's conditions (other_config:max-idle=600000, a 100 ms clock warp and
+ * revalidator round after every packet).
  *
  * OVS's output is cached in scenarios/<name>/expected/ (gitignored) and
  * re-generated when any scenario file or run_ovs.py is newer than it, or when
@@ -36,6 +45,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { compareDpFlows, dpctlShowCounters, dpctlShowPortNames } from './dpctl-compare.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
@@ -242,6 +252,8 @@ interface FlowlabResult {
 }
 
 const flowlabResults = new Map<string, FlowlabResult>();
+/** run_ovs.py's conditions: other_config:max-idle=600000 and a 100 ms settle after every packet. */
+const RUNNER_CONDITIONS = ['--max-idle', '600000', '--settle-ms', '100'];
 const tmpDirs: string[] = [];
 
 function runFlowlab(s: Scenario): FlowlabResult {
@@ -253,11 +265,11 @@ function runFlowlab(s: Scenario): FlowlabResult {
   if (!fs.existsSync(CLI)) {
     res = { ok: false, outDir, log: `flowlab CLI not built: ${path.relative(REPO, CLI)} is missing (run \`npm run build\`)` };
   } else {
-    const r = run(process.execPath, [CLI, 'replay', s.dir, '--out', outDir], { timeoutMs: 300_000 });
+    const r = run(process.execPath, [CLI, 'replay', s.dir, '--out', outDir, ...RUNNER_CONDITIONS], { timeoutMs: 300_000 });
     res = {
       ok: r.status === 0,
       outDir,
-      log: `$ node ${path.relative(REPO, CLI)} replay ${path.relative(REPO, s.dir)} --out ${outDir}\nexit ${r.status}\n${output(r)}`,
+      log: `$ node ${path.relative(REPO, CLI)} replay ${path.relative(REPO, s.dir)} --out ${outDir} ${RUNNER_CONDITIONS.join(' ')}\nexit ${r.status}\n${output(r)}`,
     };
   }
   flowlabResults.set(s.name, res);
@@ -450,6 +462,39 @@ function flowlabMatchesOvs(s: Scenario): boolean {
   return fateDifferences(s, f.outDir).length === 0;
 }
 
+/**
+ * Scenarios whose datapath dumps still differ from OVS's for a known reason, per file. Each entry's test asserts
+ * that the difference is still there, so an entry cannot outlive its reason.
+ */
+const DPCTL_GAPS: Record<string, { readonly flows?: string; readonly counters?: string }> = {
+  'vxlan-underlay': {
+    flows:
+      "megaflow masks differ on the underlay bridge: flowlab's eth0 megaflow for a frame to the local VTEP's MAC " +
+      'matches ipv4(dst,proto) and udp(dst=4789) where OVS matches ipv4(frag=no) only, and OVS\'s ARP megaflow ' +
+      "matches arp sha (tunnel neighbour snooping) where flowlab's does not (translation, not formatting)",
+    counters: 'flowlab counts 32 misses where OVS counts 30 (hit:10 and lost:2 agree)',
+  },
+};
+
+function readOutput(dir: string, file: string): string {
+  const p = path.join(dir, file);
+  if (!fs.existsSync(p)) throw new Error(`flowlab wrote no ${file}`);
+  return fs.readFileSync(p, 'utf8');
+}
+
+/** Megaflow lines only in one of the two dumps, or null when they agree (dpctl-compare.ts). */
+function dpFlowsDifference(s: Scenario, outDir: string): string | null {
+  const c = compareDpFlows(fs.readFileSync(path.join(s.expectedDir, 'dpctl-flows.txt'), 'utf8'), readOutput(outDir, 'dpctl-flows.txt'));
+  if (c.onlyOvs.length === 0 && c.onlyFlowlab.length === 0) return null;
+  return `--- OVS (expected)\n+++ flowlab\n${[...c.onlyOvs.map((l) => `- ${l}`), ...c.onlyFlowlab.map((l) => `+ ${l}`)].join('\n')}`;
+}
+
+function dpctlCountersDifference(s: Scenario, outDir: string): string | null {
+  const want = dpctlShowCounters(fs.readFileSync(path.join(s.expectedDir, 'dpctl-show.txt'), 'utf8'));
+  const got = dpctlShowCounters(readOutput(outDir, 'dpctl-show.txt'));
+  return want === got ? null : `OVS:\n${want}\nflowlab:\n${got}`;
+}
+
 function skipReason(s: Scenario): string | null {
   if (IN_CI) return null; // never skip in CI: missing prerequisites fail
   if (inputsPresent(s) && expectedIsFresh(s)) return null;
@@ -554,5 +599,43 @@ for (const s of scenarios) {
         if (got !== want) throw new Error(`${file} differs from OVS; ${keepHint(f.outDir)}\n${lineDiff(want, got)}`);
       });
     }
+
+    const dpGap = DPCTL_GAPS[s.name] ?? {};
+    if (dpGap.flows === undefined) {
+      it("flowlab's megaflows (dpctl-flows.txt: match, counters, flags, actions) match OVS's", { timeout: ovsTimeout }, () => {
+        requireExpected(s);
+        const f = flowlabOrThrow(s);
+        const diff = dpFlowsDifference(s, f.outDir);
+        if (diff !== null) throw new Error(`dpctl-flows.txt differs from OVS; ${keepHint(f.outDir)}\n${diff}`);
+      });
+    } else {
+      it(`flowlab's megaflows still differ from OVS's (known: ${dpGap.flows})`, { timeout: ovsTimeout }, () => {
+        requireExpected(s);
+        const f = flowlabOrThrow(s);
+        expect(dpFlowsDifference(s, f.outDir), 'dpctl-flows.txt now matches OVS: remove the DPCTL_GAPS entry').not.toBeNull();
+      });
+    }
+
+    if (dpGap.counters === undefined) {
+      it('flowlab counts the same datapath lookups and megaflows as OVS (dpctl/show lookups: and flows:)', { timeout: ovsTimeout }, () => {
+        requireExpected(s);
+        const f = flowlabOrThrow(s);
+        const diff = dpctlCountersDifference(s, f.outDir);
+        if (diff !== null) throw new Error(`dpctl-show.txt counters differ from OVS; ${keepHint(f.outDir)}\n${diff}`);
+      });
+    } else {
+      it(`flowlab's datapath lookups still differ from OVS's (known: ${dpGap.counters})`, { timeout: ovsTimeout }, () => {
+        requireExpected(s);
+        const f = flowlabOrThrow(s);
+        expect(dpctlCountersDifference(s, f.outDir), 'dpctl/show counters now match OVS: remove the DPCTL_GAPS entry').not.toBeNull();
+      });
+    }
+
+    it('flowlab lists the same datapath ports as OVS (dpctl/show, by name and type: numbers follow OVSDB UUID order)', { timeout: ovsTimeout }, () => {
+      requireExpected(s);
+      const f = flowlabOrThrow(s);
+      const want = dpctlShowPortNames(fs.readFileSync(path.join(s.expectedDir, 'dpctl-show.txt'), 'utf8'));
+      expect(dpctlShowPortNames(readOutput(f.outDir, 'dpctl-show.txt'))).toEqual(want);
+    });
   });
 }

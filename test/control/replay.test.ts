@@ -254,3 +254,38 @@ describe.skipIf(!HAVE_PY && process.env.CI !== 'true')('byte compatibility with 
     expect(fs.readFileSync(file)).toEqual(fs.readFileSync(rewritten));
   });
 });
+
+describe("replay's datapath dumps under the reference runner's conditions", () => {
+  /** Two flows 20 s apart: the first one's megaflow idles longer than OVS's default max-idle (10 s). */
+  function twoFlows(): string {
+    return writeScenario({
+      topology: normalSwitch(),
+      // Matching dl_src makes the two packets' megaflows differ.
+      flows: { 'br0.flows': `priority=10,dl_src=${MAC.h1} actions=output:p2\npriority=0 actions=output:p3\n` },
+      inputs: {
+        p1: [
+          { t: 100, frame: udp(MAC.h1, MAC.h2, 'first') },
+          { t: 120, frame: udp(MAC.h3, MAC.h2, 'second') },
+        ],
+      },
+    });
+  }
+
+  const megaflows = (out: string): string[] => fs.readFileSync(path.join(out, 'dpctl-flows.txt'), 'utf8').split('\n').filter(Boolean);
+
+  it('expires megaflows idle for longer than the default max-idle of 10 s', () => {
+    expect(megaflows(run(twoFlows()).out)).toHaveLength(1);
+  });
+
+  it('keeps them with max-idle 600000, as run_ovs.py configures OVS', () => {
+    expect(megaflows(run(twoFlows(), { caches: { maxIdleMs: 600_000 }, settleMs: 100 }).out)).toHaveLength(2);
+  });
+
+  it('writes dpctl-show.txt without a masks: line and with the ports numbered as OVS numbers them', () => {
+    const { out } = run(learningScenario(), { caches: { maxIdleMs: 600_000 }, settleMs: 100 });
+    const show = fs.readFileSync(path.join(out, 'dpctl-show.txt'), 'utf8');
+    expect(show).not.toContain('masks:');
+    expect(show).toMatch(/^dummy@ovs-dummy:\n  lookups: hit:\d+ missed:\d+ lost:0\n  flows: \d+\n  port 0: ovs-dummy \(dummy-internal\)\n/);
+    expect(show).toContain('  port 100: br0 (dummy-internal)\n');
+  });
+});

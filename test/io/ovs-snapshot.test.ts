@@ -118,10 +118,11 @@ OFPT_GET_CONFIG_REPLY (xid=0x4): frags=normal miss_send_len=0
 });
 
 describe('loadOvsSnapshot', () => {
-  it('loads the committed seed-003 snapshot: four bridges, patches paired, vxlan options kept', () => {
+  it('loads the committed seed-003 snapshot: four bridges, patches paired, vxlan options kept, underlay.json after them', () => {
     expect(isOvsSnapshot(SEED_SNAPSHOT)).toBe(true);
     const spec = loadOvsSnapshot(SEED_SNAPSHOT);
-    expect(spec.bridges.map((b) => b.name)).toEqual(['br-mgmt', 'br-int', 'br-tun', 'br-provider']);
+    expect(spec.bridges.map((b) => b.name)).toEqual(['br-mgmt', 'br-int', 'br-tun', 'br-provider', 'br-phy']);
+    expect(spec.underlay?.addresses).toEqual([{ dev: 'br-phy', addr: '172.16.0.31/24' }]);
     const brInt = spec.bridges.find((b) => b.name === 'br-int')!;
     expect(brInt.ports.map((p) => p.name)).toEqual([
       'patch-tun',

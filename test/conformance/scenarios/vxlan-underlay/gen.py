@@ -14,7 +14,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", ".."))
 from genlib import TimedTrace  # noqa: E402
-from scapy.all import ARP, Ether, ICMP, IP, IPv6, Raw, TCP, UDP  # noqa: E402
+from scapy.all import ARP, Ether, ICMP, IP, IPv6, Raw, UDP  # noqa: E402
 
 BC = "ff:ff:ff:ff:ff:ff"
 # underlay
