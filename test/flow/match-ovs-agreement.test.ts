@@ -8,7 +8,8 @@
  * test/flow/fixtures/match-ovs.json`); the last test asks a live OVS again when one is installed.
  */
 
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -21,6 +22,9 @@ import {
   type OpenFlowVersion,
   type PortNamer,
 } from '../../src/flow/match-syntax.js';
+
+// Asynchronous so a long OVS run does not block the test worker (vitest's worker RPC times out after 60 s).
+const execFileAsync = promisify(execFile);
 
 type Answer = { readonly printed: string } | { readonly error: string };
 
@@ -85,7 +89,7 @@ function onPath(program: string): boolean {
 
 const haveOvs = onPath('ovs-vswitchd') && onPath('ovs-ofctl') && existsSync('/usr/bin/python3');
 
-test('a live OVS agrees with us on the whole corpus', { timeout: 300_000 }, (ctx) => {
+test('a live OVS agrees with us on the whole corpus', { timeout: 300_000 }, async (ctx) => {
   if (!haveOvs) {
     if (process.env.CI === 'true') throw new Error('ovs-vswitchd/ovs-ofctl are not installed but CI=true: cannot check against live OVS');
     ctx.skip();
@@ -93,9 +97,7 @@ test('a live OVS agrees with us on the whole corpus', { timeout: 300_000 }, (ctx
   const dir = mkdtempSync(join(tmpdir(), 'flowlab-match-live-'));
   try {
     const out = join(dir, 'live.json');
-    execFileSync('/usr/bin/python3', [join(FIXTURES, 'ovs-match-oracle.py'), join(FIXTURES, 'match-corpus.txt'), out], {
-      stdio: 'pipe',
-    });
+    await execFileAsync('/usr/bin/python3', [join(FIXTURES, 'ovs-match-oracle.py'), join(FIXTURES, 'match-corpus.txt'), out]);
     const live = JSON.parse(readFileSync(out, 'utf8')) as OracleDoc;
     const namer = namerFor(live.ports);
     for (const r of live.results) {

@@ -21,13 +21,17 @@
  *     from a process-wide counter, so N depends on what the OVS process traced before.
  */
 
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { packetFromCapture, traceTopology } from '../../src/control/trace.js';
 import { loadTopologyJson, type TopologySpec } from '../../src/io/topology.js';
+
+// Asynchronous so a long OVS run does not block the test worker (vitest's worker RPC times out after 60 s).
+const execFileAsync = promisify(execFile);
 
 interface TraceRecord {
   /** 1-based position in the scenario's global input order (run_ovs.py's io-map numbering). */
@@ -214,7 +218,7 @@ function onPath(program: string): boolean {
 
 const haveOvs = ['ovs-vswitchd', 'ovsdb-server', 'ovs-appctl', 'ovs-ofctl'].every(onPath) && existsSync('/usr/bin/python3');
 
-test('a live OVS traces every packet as flowlab does', { timeout: 300_000 }, (ctx) => {
+test('a live OVS traces every packet as flowlab does', { timeout: 300_000 }, async (ctx) => {
   if (!haveOvs) {
     if (process.env.CI === 'true') throw new Error('Open vSwitch is not installed but CI=true: cannot check the traces against live OVS');
     ctx.skip();
@@ -225,7 +229,7 @@ test('a live OVS traces every packet as flowlab does', { timeout: 300_000 }, (ct
     const env = { ...process.env, PATH: `${process.env.PATH ?? ''}${delimiter}/usr/sbin${delimiter}/usr/local/sbin` };
     // The fixture's scenarios: a scenario added since joins the corpus when the fixture is regenerated.
     const only = Object.keys(fixture.scenarios).flatMap((name) => ['--scenario', name]);
-    execFileSync('/usr/bin/python3', [join(FIXTURES, 'make-trace-fixtures.py'), '--out', out, ...only], { stdio: 'pipe', env });
+    await execFileAsync('/usr/bin/python3', [join(FIXTURES, 'make-trace-fixtures.py'), '--out', out, ...only], { env });
     const live = JSON.parse(readFileSync(out, 'utf8')) as TraceFixture;
     for (const [scenario, records] of Object.entries(live.scenarios)) for (const r of records) expectAgreement(scenario, r);
   } finally {
