@@ -202,7 +202,7 @@ export function replay(spec: TopologySpec, opts: ReplayOptions): ReplayResult {
     megaflows: dp.caches.table.count,
     megaflow_masks: masks.masks,
     dpcls_subtables: masks.subtables,
-    dp_lookups: { hit: dp.caches.stats.hits, missed: dp.caches.stats.upcalls + dp.caches.stats.lost, lost: dp.caches.stats.lost },
+    dp_lookups: { hit: dp.caches.stats.hits, missed: dp.caches.stats.upcalls, lost: dp.caches.stats.lost },
   };
   writeText(outDir, 'summary.json', JSON.stringify(summary, null, 1) + '\n');
   return { summary, captureErrors: merged.errors, endMs: clock.nowMs() };

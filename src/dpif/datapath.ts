@@ -42,7 +42,7 @@ import { ovsRssHash } from '../tunnel/vxlan-encap.js';
 import { DatapathCaches, type DatapathCacheConfig } from './caches.js';
 import { DpExecutor, EXEC_DROP_NAMES, ExecDrop, type DpSink, type DpUserspaceAction } from './execute.js';
 import { extractFresh, extractPacket } from './layers.js';
-import { actionsKeepMetadata, actionsOnlyRead, Megaflow } from './megaflow.js';
+import { actionsKeepMetadata, actionsOnlyRead, Megaflow, type CachedTranslation } from './megaflow.js';
 import { DpPacket } from './packet.js';
 
 /** Where transmitted frames go. Returns the frame's 1-based number on that port's output, or 0 if not recorded. */
@@ -97,7 +97,10 @@ export class PacketFate {
   packetIns = 0;
   /** Extract's status name when it stopped early ("truncated_ipv4", ...), else null. */
   malformed: string | null = null;
-  /** Set when no frame came out (and no packet-in). */
+  /**
+   * Set when no frame came out (and no packet-in): why, as decided by the packet's last datapath pass (after a
+   * tnl_pop or a ct recirculation, the pass that dropped it, not the first one that only passed it on).
+   */
   drop: DropInfo | null = null;
   /** The ingress port was unknown or not a datapath port. */
   error: string | null = null;
@@ -148,6 +151,11 @@ export class Datapath implements DpSink {
   private inBridge: Bridge | null = null;
   private inDpPort = 0;
   private recircDepth = 0;
+  /**
+   * The translation of the last datapath pass the packet in progress made (its first, or a recirculation or tunnel
+   * pop after it): when nothing comes out, that pass's drop is the packet's.
+   */
+  private lastPass: CachedTranslation | null = null;
   /** Frames the host stack sent back (ARP replies), received after the current packet. */
   private readonly hostReplies: { port: Port; frame: Uint8Array }[] = [];
   private lastCtSweepMs = -Infinity;
@@ -320,17 +328,21 @@ export class Datapath implements DpSink {
     this.recircDepth = 0;
     this.outputs = 0;
     this.packetIns = 0;
+    this.lastPass = res;
     const drop = this.executor.execute(pkt, res.actions);
+    // A packet that recirculated (ct, tnl_pop) was dropped, if at all, by the last pass it made, not by this one.
+    const last = this.lastPass ?? res;
+    this.lastPass = null;
     if (!keepsMd) pkt.mdDirty = true;
     // On the one-packet path a host reply belongs to the fate of the packet that caused it: what that produced counts.
     const produced = this.batching ? this.outputs + this.packetIns : this.fate.outputs.length + this.fate.packetIns;
     if (produced === 0) {
       if (this.batching) {
-        this.countDrop(drop !== ExecDrop.NONE ? EXEC_DROP_NAMES[drop] : res.drop !== null ? res.drop.text : 'no output action');
+        this.countDrop(drop !== ExecDrop.NONE ? EXEC_DROP_NAMES[drop] : last.drop !== null ? last.drop.text : 'no output action');
       } else if (drop !== ExecDrop.NONE) {
         this.dropped({ kind: 'datapath', bridge: bridge.name, reason: EXEC_DROP_NAMES[drop] });
       } else {
-        this.dropped(dropInfo(res.drop ?? { kind: 'no_output', bridge: res.bridge, text: 'no output action' }));
+        this.dropped(dropInfo(last.drop ?? { kind: 'no_output', bridge: last.bridge, text: 'no output action' }));
       }
     } else if (drop !== ExecDrop.NONE) {
       bump(this.counters.dropReasons, EXEC_DROP_NAMES[drop]);
@@ -368,6 +380,7 @@ export class Datapath implements DpSink {
       const tpid = key[W.DL_TYPE_VLAN] & VLAN_CFI ? outerTpid(pkt) : 0;
       const res = this.caches.translate(bridge, this.inDpPort, key, tpid, pkt.len, this.clock.nowMs());
       this.noteNeighbours(this.clock.nowMs());
+      this.lastPass = res;
       return this.executor.execute(pkt, res.actions);
     } finally {
       this.recircDepth--;
@@ -419,9 +432,8 @@ export class Datapath implements DpSink {
       const nowMs = this.clock.nowMs();
       const res = this.caches.translate(bridge, vport, key, tpid, pkt.len, nowMs);
       this.noteNeighbours(nowMs);
-      const drop = this.executor.execute(pkt, res.actions);
-      if (res.actions.length === 0 && res.drop !== null) bump(this.counters.dropReasons, res.drop.text);
-      return drop;
+      this.lastPass = res;
+      return this.executor.execute(pkt, res.actions);
     } finally {
       this.recircDepth--;
       this.inBridge = savedBridge;

@@ -62,11 +62,12 @@ export interface DpShowPort {
 /**
  * dpctl/show for the one userspace datapath, as OVS 3.1 prints a dummy datapath: no `masks:` line (dpif-netdev
  * reports no mask statistics, so dpctl leaves the line out), port 0 is the datapath's own `ovs-dummy`, then the
- * ports in number order.
+ * ports in number order. A failed upcall (no tunnel port, unknown recirculation id) counts as lost only, not
+ * also as missed (dpif-netdev's fast_path_processing).
  */
 export function formatDpctlShow(stats: DpStats, flows: number, ports: readonly DpShowPort[]): string {
   let s = 'dummy@ovs-dummy:\n';
-  s += `  lookups: hit:${stats.hits} missed:${stats.upcalls + stats.lost} lost:${stats.lost}\n`;
+  s += `  lookups: hit:${stats.hits} missed:${stats.upcalls} lost:${stats.lost}\n`;
   s += `  flows: ${flows}\n`;
   s += '  port 0: ovs-dummy (dummy-internal)\n';
   for (const p of [...ports].sort((a, b) => a.dpPort - b.dpPort)) s += `  port ${p.dpPort}: ${p.name} (${p.type})\n`;

@@ -27,6 +27,9 @@ import { KEY_WORDS } from '../flow/key-layout.js';
 import { finishHash, fold, HASH_SEED } from './key-hash.js';
 import type { Megaflow } from './megaflow.js';
 
+/** Subtables with at most this many slots in use are scanned, not hashed (see Subtable.scan). */
+const SCAN_SLOTS = 4;
+
 export class Subtable {
   readonly mask: Uint32Array;
   /** Key words the mask covers, ascending. */
@@ -36,6 +39,11 @@ export class Subtable {
   hits = 0;
   private heads: Int32Array;
   private next: Int32Array;
+  /**
+   * Each slot's megaflow hash, beside the chain links: a probe that misses (most probes do: a packet tries several
+   * subtables) compares hashes here without touching the megaflow objects.
+   */
+  private hashes: Int32Array;
   private flows: (Megaflow | null)[];
   /** Masked covered words per flow slot, flat (slot x words.length). */
   private packed: Uint32Array;
@@ -51,6 +59,7 @@ export class Subtable {
     this.maskWords = Uint32Array.from(ws.map((w) => mask[w]));
     this.heads = new Int32Array(16).fill(-1);
     this.next = new Int32Array(16);
+    this.hashes = new Int32Array(16);
     this.flows = new Array<Megaflow | null>(16).fill(null);
     this.packed = new Uint32Array(16 * Math.max(1, ws.length));
   }
@@ -68,18 +77,43 @@ export class Subtable {
   }
 
   find(key: Uint32Array, dpInPort: number, tpid: number): Megaflow | null {
+    if (this.used <= SCAN_SLOTS) return this.scan(key, dpInPort, tpid);
     const hash = this.hashKey(key, tpid);
     const words = this.words;
     const mw = this.maskWords;
     const n = words.length;
     const packed = this.packed;
-    for (let s = this.heads[hash & (this.heads.length - 1)]; s >= 0; s = this.next[s]) {
+    const hashes = this.hashes;
+    const next = this.next;
+    for (let s = this.heads[hash & (this.heads.length - 1)]; s >= 0; s = next[s]) {
+      if (hashes[s] !== hash) continue;
       const f = this.flows[s]!;
-      if (f.hash !== hash || f.dpInPort !== dpInPort || f.tpid !== tpid) continue;
+      if (f.dpInPort !== dpInPort || f.tpid !== tpid) continue;
       const b = s * n;
       let i = 0;
       while (i < n && ((key[words[i]] & mw[i]) >>> 0) === packed[b + i]) i++;
       if (i === n) return f;
+    }
+    return null;
+  }
+
+  /**
+   * `find` for a subtable of a few slots: compare each megaflow's words directly, the packet-header words (the high
+   * indexes, where keys differ) first. The same answer as hashing (equal words and TPID mean an equal hash), and a
+   * miss, the usual outcome of a probe, costs a word or two instead of a hash over every covered word.
+   */
+  private scan(key: Uint32Array, dpInPort: number, tpid: number): Megaflow | null {
+    const words = this.words;
+    const mw = this.maskWords;
+    const n = words.length;
+    const packed = this.packed;
+    for (let s = 0; s < this.used; s++) {
+      const f = this.flows[s];
+      if (f === null) continue;
+      const b = s * n;
+      let i = n - 1;
+      while (i >= 0 && ((key[words[i]] & mw[i]) >>> 0) === packed[b + i]) i--;
+      if (i < 0 && f.dpInPort === dpInPort && f.tpid === tpid) return f;
     }
     return null;
   }
@@ -90,6 +124,7 @@ export class Subtable {
     const slot = this.free.length > 0 ? this.free.pop()! : this.used++;
     if (slot >= this.flows.length) this.growSlots();
     this.flows[slot] = f;
+    this.hashes[slot] = f.hash;
     const n = this.words.length;
     for (let i = 0; i < n; i++) this.packed[slot * n + i] = f.key[this.words[i]];
     const b = f.hash & (this.heads.length - 1);
@@ -118,7 +153,7 @@ export class Subtable {
   }
 
   get memoryBytes(): number {
-    return this.heads.byteLength + this.next.byteLength + this.packed.byteLength + this.flows.length * 8;
+    return this.heads.byteLength + this.next.byteLength + this.hashes.byteLength + this.packed.byteLength + this.flows.length * 8;
   }
 
   private growSlots(): void {
@@ -126,6 +161,9 @@ export class Subtable {
     const next = new Int32Array(cap);
     next.set(this.next);
     this.next = next;
+    const hashes = new Int32Array(cap);
+    hashes.set(this.hashes);
+    this.hashes = hashes;
     const packed = new Uint32Array(cap * Math.max(1, this.words.length));
     packed.set(this.packed);
     this.packed = packed;

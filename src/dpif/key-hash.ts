@@ -55,21 +55,26 @@ export function exactHash(key: Uint32Array, dpInPort: number, tpid: number): num
  * comparison tells them apart.
  */
 export function freshKeyHash(key: Uint32Array, dpInPort: number, tpid: number): number {
-  let h = HASH_SEED ^ dpInPort ^ (tpid << 16);
-  h = fold(h, key[W.IN_PORT]);
-  h = fold(h, key[W.DL_DST]);
-  h = fold(h, key[W.DL_DST + 1]);
-  h = fold(h, key[W.DL_SRC]);
-  h = fold(h, key[W.DL_SRC + 1]);
-  h = fold(h, key[W.DL_TYPE_VLAN]);
-  h = fold(h, key[W.NW_SRC]);
-  h = fold(h, key[W.NW_DST]);
-  h = fold(h, key[W.IPV6_SRC + 3]);
-  h = fold(h, key[W.IPV6_DST + 3]);
-  h = fold(h, key[W.NW]);
-  h = fold(h, key[W.TP]);
-  return finishHash(h);
+  // Two independent lanes, joined at the end: each fold waits for the previous one's multiply, so one chain of
+  // twelve is twice as long on the CPU as two chains of six.
+  let a = HASH_SEED ^ dpInPort ^ (tpid << 16);
+  let b = LANE_SEED ^ key[W.IN_PORT];
+  a = fold(a, key[W.DL_DST]);
+  b = fold(b, key[W.DL_DST + 1]);
+  a = fold(a, key[W.DL_SRC]);
+  b = fold(b, key[W.DL_SRC + 1]);
+  a = fold(a, key[W.DL_TYPE_VLAN]);
+  b = fold(b, key[W.NW_SRC]);
+  a = fold(a, key[W.NW_DST]);
+  b = fold(b, key[W.IPV6_SRC + 3]);
+  a = fold(a, key[W.IPV6_DST + 3]);
+  b = fold(b, key[W.NW]);
+  a = fold(a, key[W.TP]);
+  return finishHash(fold(a, b));
 }
+
+/** The second lane's seed (any odd constant unlike HASH_SEED). */
+const LANE_SEED = 0x27d4eb2f;
 
 /** One word into a running hash: a multiply and a shift (cheaper than mixWord; finishHash does the avalanche). */
 export function fold(h: number, v: number): number {

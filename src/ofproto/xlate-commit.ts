@@ -55,25 +55,72 @@ const ip6 = (w: number): FieldSegs => [
   [w + 3, ALL],
 ];
 
-const ETH_FIELDS: readonly FieldSegs[] = [mac(W.DL_SRC), mac(W.DL_DST)];
-const IPV4_FIELDS: readonly FieldSegs[] = [[[W.NW_SRC, ALL]], [[W.NW_DST, ALL]], [[W.NW, 0x00ff0000]], [[W.NW, 0x0000ff00]]];
-const IPV6_FIELDS: readonly FieldSegs[] = [
+/**
+ * A header's fields flattened into typed arrays (segment i: key word `words[i]`, bits `masks[i]`; field f's segments
+ * end before `ends[f]`), so the check that runs at every commit — does anything differ? — is one tight loop.
+ */
+interface HeaderFields {
+  readonly words: Int32Array;
+  readonly masks: Int32Array;
+  readonly ends: Int32Array;
+}
+
+function flatten(fields: readonly FieldSegs[]): HeaderFields {
+  const words: number[] = [];
+  const masks: number[] = [];
+  const ends: number[] = [];
+  for (const segs of fields) {
+    for (const [w, m] of segs) {
+      words.push(w);
+      masks.push(m | 0);
+    }
+    ends.push(words.length);
+  }
+  return { words: Int32Array.from(words), masks: Int32Array.from(masks), ends: Int32Array.from(ends) };
+}
+
+const ETH_FIELDS = flatten([mac(W.DL_SRC), mac(W.DL_DST)]);
+const IPV4_FIELDS = flatten([[[W.NW_SRC, ALL]], [[W.NW_DST, ALL]], [[W.NW, 0x00ff0000]], [[W.NW, 0x0000ff00]]]);
+const IPV6_FIELDS = flatten([
   ip6(W.IPV6_SRC),
   ip6(W.IPV6_DST),
   [[W.IPV6_LABEL, 0xfffff]],
   [[W.NW, 0x00ff0000]],
   [[W.NW, 0x0000ff00]],
-];
-const ND_FIELDS: readonly FieldSegs[] = [ip6(W.ND_TARGET), mac(W.ARP_SHA), mac(W.ARP_THA)];
-const ARP_FIELDS: readonly FieldSegs[] = [
+]);
+const ND_FIELDS = flatten([ip6(W.ND_TARGET), mac(W.ARP_SHA), mac(W.ARP_THA)]);
+const ARP_FIELDS = flatten([
   [[W.NW_SRC, ALL]],
   [[W.NW_DST, ALL]],
   [[W.NW, 0xff000000]],
   mac(W.ARP_SHA),
   mac(W.ARP_THA),
-];
-const L4_FIELDS: readonly FieldSegs[] = [[[W.TP, 0xffff0000]], [[W.TP, 0x0000ffff]]];
-const MARK_FIELDS: readonly FieldSegs[] = [[[W.PKT_MARK, ALL]]];
+]);
+const L4_FIELDS = flatten([[[W.TP, 0xffff0000]], [[W.TP, 0x0000ffff]]]);
+const MARK_FIELDS = flatten([[[W.PKT_MARK, ALL]]]);
+
+/*
+ * Interned datapath actions. A megaflow keeps its actions as long as it lives, and the simple ones repeat across
+ * megaflows: sharing one object per distinct action (they are read-only) keeps the garbage collector from copying
+ * and tracing a few more objects per installed megaflow.
+ */
+const POP_VLAN: DpAction = { kind: 'pop_vlan' };
+const outputs = new Map<number, DpAction>();
+const pushes = new Map<number, DpAction>();
+
+/** `output(port)`, shared. */
+export function outputTo(port: number): DpAction {
+  let a = outputs.get(port);
+  if (a === undefined) outputs.set(port, (a = { kind: 'output', port }));
+  return a;
+}
+
+function pushVlan(tpid: number, tci: number): DpAction {
+  const k = tpid * 0x10000 + tci;
+  let a = pushes.get(k);
+  if (a === undefined) pushes.set(k, (a = { kind: 'push_vlan', tpid, tci }));
+  return a;
+}
 
 /** The packet's VLAN tag protocol (the key has no TPID): tracked beside flow and base. */
 export interface VlanTpids {
@@ -81,17 +128,14 @@ export interface VlanTpids {
   base: number;
 }
 
-function differs(flow: Uint32Array, base: Uint32Array, segs: FieldSegs): boolean {
-  for (let i = 0; i < segs.length; i++) {
-    const seg = segs[i];
-    const w = seg[0];
-    if (((flow[w] ^ base[w]) & seg[1]) !== 0) return true;
+/** Whether segments [from, to) of `h` differ between flow and base. */
+function differs(flow: Uint32Array, base: Uint32Array, h: HeaderFields, from: number, to: number): boolean {
+  const words = h.words;
+  const masks = h.masks;
+  for (let i = from; i < to; i++) {
+    const w = words[i];
+    if (((flow[w] ^ base[w]) & masks[i]) !== 0) return true;
   }
-  return false;
-}
-
-function anyDiffers(flow: Uint32Array, base: Uint32Array, fields: readonly FieldSegs[]): boolean {
-  for (let i = 0; i < fields.length; i++) if (differs(flow, base, fields[i])) return true;
   return false;
 }
 
@@ -102,7 +146,7 @@ function anyDiffers(flow: Uint32Array, base: Uint32Array, fields: readonly Field
  */
 function commitHeader(
   header: DpHeader,
-  fields: readonly FieldSegs[],
+  fields: HeaderFields,
   flow: Uint32Array,
   base: Uint32Array,
   wc: Uint32Array,
@@ -110,18 +154,24 @@ function commitHeader(
   fullMask: boolean,
 ): boolean {
   // Nearly always nothing differs: find that out before allocating anything.
-  if (!anyDiffers(flow, base, fields)) return false;
+  if (!differs(flow, base, fields, 0, fields.words.length)) return false;
   const key = new Uint32Array(KEY_WORDS);
   const mask = new Uint32Array(KEY_WORDS);
-  for (let f = 0; f < fields.length; f++) {
-    const segs = fields[f];
-    if (!fullMask && !differs(flow, base, segs)) continue;
-    for (let i = 0; i < segs.length; i++) {
-      const w = segs[i][0];
-      const m = segs[i][1];
-      const bits = fullMask ? m : ((wc[w] | (flow[w] ^ base[w])) & m) >>> 0;
-      mask[w] = (mask[w] | bits) >>> 0;
+  const words = fields.words;
+  const masks = fields.masks;
+  const ends = fields.ends;
+  let from = 0;
+  for (let f = 0; f < ends.length; f++) {
+    const to = ends[f];
+    if (fullMask || differs(flow, base, fields, from, to)) {
+      for (let i = from; i < to; i++) {
+        const w = words[i];
+        const m = masks[i] >>> 0;
+        const bits = fullMask ? m : ((wc[w] | (flow[w] ^ base[w])) & m) >>> 0;
+        mask[w] = (mask[w] | bits) >>> 0;
+      }
     }
+    from = to;
   }
   for (let w = 0; w < KEY_WORDS; w++) {
     const m = mask[w];
@@ -198,13 +248,13 @@ function commitVlan(flow: Uint32Array, base: Uint32Array, wc: Uint32Array, tpids
   }
   if (baseN < 0 && flowN < 0) return;
   for (; baseN >= 0; baseN--) {
-    out.push({ kind: 'pop_vlan' });
+    out.push(POP_VLAN);
     if (baseN === 0) wc[W.DL_TYPE_VLAN] = (wc[W.DL_TYPE_VLAN] | 0xffff) >>> 0;
     else wc[W.VLAN_TCI1] = 0xffffffff;
   }
   for (; flowN >= 0; flowN--) {
     const q = qtag(flow, tpids.flow, flowN);
-    out.push({ kind: 'push_vlan', tpid: q >>> 16, tci: q & ~VLAN_CFI & 0xffff });
+    out.push(pushVlan(q >>> 16, q & ~VLAN_CFI & 0xffff));
   }
   base[W.DL_TYPE_VLAN] = ((base[W.DL_TYPE_VLAN] & 0xffff0000) | (flow[W.DL_TYPE_VLAN] & 0xffff)) >>> 0;
   base[W.VLAN_TCI1] = flow[W.VLAN_TCI1];

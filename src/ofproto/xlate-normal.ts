@@ -27,7 +27,9 @@
 import { ETH_TYPE_ARP, ETH_TYPE_VLAN_8021AD, ETH_TYPE_VLAN_8021Q, OfpPort, VLAN_CFI, W } from '../flow/key-layout.js';
 import { formatEthernet } from '../flow/value-syntax.js';
 import { isMulticastMac } from './mac-learning.js';
+import type { Bridge } from './bridge.js';
 import type { Port } from './port.js';
+import type { MacLearnEffect } from './side-effects.js';
 import type { XlateContext } from './xlate.js';
 
 /** The VLAN of a frame inside the bridge: VID and PCP bits (as in a TCI) and the TPID to use when tagging. */
@@ -38,6 +40,23 @@ interface XVlan {
 }
 
 const RESERVED_MAC_BASE = 0x0180c2000000;
+
+/**
+ * Recent learning records, shared (they are read-only): every megaflow keeps its side effects while it lives, and the
+ * same host sends many flows, so one record serves them all. A small direct-mapped cache: bounded, and a collision
+ * only costs a fresh record.
+ */
+const LEARN_CACHE_SIZE = 256;
+const learnCache: (MacLearnEffect | undefined)[] = new Array<MacLearnEffect | undefined>(LEARN_CACHE_SIZE).fill(undefined);
+
+function macLearnEffect(bridge: Bridge, mac: number, vlan: number, port: number, isGratuitousArp: boolean): MacLearnEffect {
+  const slot = ((mac % 0x10000000) ^ (vlan * 31) ^ port) & (LEARN_CACHE_SIZE - 1);
+  const e = learnCache[slot];
+  if (e !== undefined && e.mac === mac && e.vlan === vlan && e.port === port && e.bridge === bridge && e.isGratuitousArp === isGratuitousArp) return e;
+  const fresh: MacLearnEffect = { bridge, mac, vlan, port, isGratuitousArp };
+  learnCache[slot] = fresh;
+  return fresh;
+}
 
 function macAt(flow: Uint32Array, word: number): number {
   return (flow[word] & 0xffff) * 0x100000000 + flow[word + 1];
@@ -189,7 +208,7 @@ export function xlateNormal(ctx: XlateContext): void {
   const src = macAt(flow, W.DL_SRC);
   const grat = isGratuitousArp(ctx, flow);
   if (inPort !== null) {
-    ctx.se.macLearning.push({ bridge, mac: src, vlan, port: inPort.ofport, isGratuitousArp: grat });
+    ctx.se.macLearning.push(macLearnEffect(bridge, src, vlan, inPort.ofport, grat));
     // OVS's update_learning_table reports a new or moved entry when it translates a real packet.
     if (ctx.trace && ctx.mayLearn && !isMulticastMac(src) && bridge.macTable.lookup(src, vlan, ctx.nowMs) !== inPort.ofport) {
       ctx.report('detail', `learned that ${formatEthernet(BigInt(src))} is on port ${inPort.name} in VLAN ${vlan}`);

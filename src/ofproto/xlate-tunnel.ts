@@ -141,7 +141,7 @@ function nativeTunnelOutput(ctx: XlateContext, tp: TunnelPort, tunnels: TunnelSy
 
 /**
  * terminate_native_tunnel, for an output to `port` (not a tunnel): true when the output became a tnl_pop. Records
- * the neighbours the frame reveals either way.
+ * the neighbours the frame reveals either way, un-wildcarding what OVS's checks look at.
  */
 export function terminateNativeTunnel(ctx: XlateContext, port: Port, tunnels: TunnelSystem): boolean {
   if (!tunnels.underlay.hasAddress(port.name)) return false;
@@ -156,36 +156,91 @@ export function terminateNativeTunnel(ctx: XlateContext, port: Port, tunnels: Tu
     ctx.out.push({ kind: 'tnl_pop', tnlPort: dp });
     return true;
   }
-  snoopNeighbour(ctx, tunnels);
+  // OVS asks the garp question only when the frame is not a reply to us (the || short-circuits); either way an ARP
+  // frame's addresses end up in the megaflow, as the snoop asks it again.
+  if (isNeighbourReplyForBridge(ctx, tunnels) || isGarp(ctx)) snoopNeighbour(ctx);
   return false;
 }
 
-/** tnl_neigh_snoop: ARP replies and gratuitous ARPs for this bridge's addresses, ND advertisements to them. */
-function snoopNeighbour(ctx: XlateContext, tunnels: TunnelSystem): void {
+/**
+ * check_neighbor_reply + is_neighbor_reply_correct: an ARP frame (or any with IP protocol ICMPv6) whose target is an
+ * address of this bridge: all of the bridge's own device's, and the first of each other port's (OVS looks no
+ * further there). Looks at nothing the megaflow must match: the snoop that follows un-wildcards what it uses.
+ */
+function isNeighbourReplyForBridge(ctx: XlateContext, tunnels: TunnelSystem): boolean {
   const flow = ctx.flow;
-  const dlType = flow[W.DL_TYPE_VLAN] >>> 16;
-  if (dlType === ETH_TYPE_ARP) {
-    const garp = flow[W.NW_SRC] === flow[W.NW_DST];
-    const forUs = bridgeHasAddress(ctx, tunnels, addrFromIpv4(flow[W.NW_DST]));
-    if (!garp && !forUs) return;
-    if (!garp && flow[W.NW] >>> 24 !== ARP_OP_REPLY) return;
-    if (flow[W.ARP_SHA] === 0 && flow[W.ARP_SHA + 1] === 0) return;
-    noteNeighbour(ctx, addrFromIpv4(flow[W.NW_SRC]), flow[W.ARP_SHA], flow[W.ARP_SHA + 1]);
-  } else if (dlType === ETH_TYPE_IPV6 && flow[W.NW] >>> 24 === IPPROTO_ICMPV6 && flow[W.TP] >>> 16 === ND_NEIGHBOR_ADVERT) {
-    if (!bridgeHasAddress(ctx, tunnels, flow.slice(W.IPV6_DST, W.IPV6_DST + 4))) return;
-    if (flow[W.ARP_THA] === 0 && flow[W.ARP_THA + 1] === 0) return;
-    noteNeighbour(ctx, flow.slice(W.ND_TARGET, W.ND_TARGET + 4), flow[W.ARP_THA], flow[W.ARP_THA + 1]);
-  }
-}
-
-/** is_neighbor_reply_correct: the address belongs to some port of the current bridge. */
-function bridgeHasAddress(ctx: XlateContext, tunnels: TunnelSystem, addr: TunnelAddr): boolean {
+  if (flow[W.DL_TYPE_VLAN] >>> 16 !== ETH_TYPE_ARP && flow[W.NW] >>> 24 !== IPPROTO_ICMPV6) return false;
   for (const p of ctx.bridge.portList) {
-    for (const a of tunnels.underlay.addressesOf(p.name)) {
-      if (a.addr[0] === addr[0] && a.addr[1] === addr[1] && a.addr[2] === addr[2] && a.addr[3] === addr[3]) return true;
-    }
+    const addrs = tunnels.underlay.addressesOf(p.name);
+    const n = p.name === ctx.bridge.name ? addrs.length : Math.min(1, addrs.length);
+    for (let i = 0; i < n; i++) if (isNeighbourReplyTo(flow, addrs[i].addr)) return true;
   }
   return false;
+}
+
+/** is_neighbor_reply_matched: an ARP for IPv4 `addr`, or an IPv6 destination that is `addr` or its solicited-node group. */
+function isNeighbourReplyTo(flow: Uint32Array, addr: TunnelAddr): boolean {
+  if (isV4(addr)) return flow[W.DL_TYPE_VLAN] >>> 16 === ETH_TYPE_ARP && flow[W.NW_DST] === addr[3];
+  const d0 = flow[W.IPV6_DST];
+  const d2 = flow[W.IPV6_DST + 2];
+  const d3 = flow[W.IPV6_DST + 3];
+  // ff02::1:ffXX:XXXX (any link-local multicast, as OVS tests it) with addr's last 24 bits.
+  const solicitedNode = d0 >>> 24 === 0xff && ((d0 >>> 16) & 0x0f) === 2 && (d2 & 0xff) === 0x01 && d3 >>> 24 === 0xff && (d3 & 0xffffff) === (addr[3] & 0xffffff);
+  return solicitedNode || (d0 === addr[0] && flow[W.IPV6_DST + 1] === addr[1] && d2 === addr[2] && d3 === addr[3]);
+}
+
+/** is_garp: an ARP whose sender and target addresses are equal; both enter the megaflow. */
+function isGarp(ctx: XlateContext): boolean {
+  const flow = ctx.flow;
+  if (flow[W.DL_TYPE_VLAN] >>> 16 !== ETH_TYPE_ARP) return false;
+  ctx.wc[W.NW_SRC] = 0xffffffff;
+  ctx.wc[W.NW_DST] = 0xffffffff;
+  return flow[W.NW_SRC] === flow[W.NW_DST];
+}
+
+/**
+ * tnl_neigh_snoop: an ARP reply or gratuitous ARP with a sender MAC teaches sender address -> MAC; failing that, an
+ * ND advertisement with a target link-layer address teaches target -> that MAC. Each check un-wildcards the field it
+ * reads, in OVS's order, so a megaflow covers exactly the frames that would snoop alike.
+ */
+function snoopNeighbour(ctx: XlateContext): void {
+  if (!snoopArp(ctx)) snoopNd(ctx);
+}
+
+function snoopArp(ctx: XlateContext): boolean {
+  const flow = ctx.flow;
+  const wc = ctx.wc;
+  if (flow[W.DL_TYPE_VLAN] >>> 16 !== ETH_TYPE_ARP) return false;
+  if (!isGarp(ctx)) {
+    wc[W.NW] |= 0xff000000; // the opcode
+    if (flow[W.NW] >>> 24 !== ARP_OP_REPLY) return false;
+  }
+  wc[W.ARP_SHA] |= 0xffff;
+  wc[W.ARP_SHA + 1] = 0xffffffff;
+  if (flow[W.ARP_SHA] === 0 && flow[W.ARP_SHA + 1] === 0) return false;
+  wc[W.NW_SRC] = 0xffffffff;
+  noteNeighbour(ctx, addrFromIpv4(flow[W.NW_SRC]), flow[W.ARP_SHA], flow[W.ARP_SHA + 1]);
+  return true;
+}
+
+function snoopNd(ctx: XlateContext): void {
+  const flow = ctx.flow;
+  const wc = ctx.wc;
+  // is_nd (ICMPv6, code 0, an ND type), and then an advertisement.
+  if (flow[W.DL_TYPE_VLAN] >>> 16 !== ETH_TYPE_IPV6) return;
+  wc[W.NW] |= 0xff000000;
+  if (flow[W.NW] >>> 24 !== IPPROTO_ICMPV6) return;
+  wc[W.TP] |= 0xffff;
+  if ((flow[W.TP] & 0xffff) !== 0) return;
+  wc[W.TP] |= 0xffff0000;
+  if (flow[W.TP] >>> 16 !== ND_NEIGHBOR_ADVERT) return;
+  wc[W.ARP_THA] |= 0xffff;
+  wc[W.ARP_THA + 1] = 0xffffffff;
+  if (flow[W.ARP_THA] === 0 && flow[W.ARP_THA + 1] === 0) return;
+  wc.fill(0xffffffff, W.IPV6_SRC, W.IPV6_SRC + 4);
+  wc.fill(0xffffffff, W.IPV6_DST, W.IPV6_DST + 4);
+  wc.fill(0xffffffff, W.ND_TARGET, W.ND_TARGET + 4);
+  noteNeighbour(ctx, flow.slice(W.ND_TARGET, W.ND_TARGET + 4), flow[W.ARP_THA], flow[W.ARP_THA + 1]);
 }
 
 function noteNeighbour(ctx: XlateContext, ip: TunnelAddr, macHi: number, macLo: number): void {

@@ -60,7 +60,7 @@ import { learnedFlow, learnMask } from './learn.js';
 import type { Port } from './port.js';
 import { FROZEN_WORDS_END, FROZEN_WORDS_START } from './recirc.js';
 import type { Rule } from './rule.js';
-import { emptySideEffects, type SideEffects } from './side-effects.js';
+import { emptySideEffects, type RuleHit, type SideEffects } from './side-effects.js';
 import type { Switch } from './switch.js';
 import type { TraceNode, TraceNodeType } from './trace.js';
 import {
@@ -72,8 +72,9 @@ import {
   traceSubfieldIsNow,
 } from './trace-syntax.js';
 import { actionSetToList, actsetOutputAfter } from './xlate-action-set.js';
-import { commitFlow, type VlanTpids } from './xlate-commit.js';
+import { commitFlow, outputTo, type VlanTpids } from './xlate-commit.js';
 import { xlateNormal } from './xlate-normal.js';
+import { WordSlab } from './xlate-slab.js';
 import { terminateNativeTunnel, tunnelOutput, tunnelReceive } from './xlate-tunnel.js';
 import type { NeighbourSighting } from '../tunnel/underlay.js';
 import type { XlateDrop, XlateDropKind, XlateError, XlateOptions, XlateResult } from './xlate-types.js';
@@ -135,12 +136,11 @@ export class XlateContext {
     vlanTpid: number,
   ) {
     this.bridge = bridge;
-    // One allocation for the three key-sized arrays: a typed array this size lives outside the JS heap, and each one
-    // costs a malloc and garbage collector bookkeeping.
-    const words = new Uint32Array(3 * KEY_WORDS);
-    this.flow = words.subarray(0, KEY_WORDS);
-    this.base = words.subarray(KEY_WORDS, 2 * KEY_WORDS);
-    this.wc = words.subarray(2 * KEY_WORDS, 3 * KEY_WORDS);
+    // The result keeps flow and wc: they come from a slab (see xlate-slab.ts). Nothing keeps base, so it is a save
+    // area's, reused by the next translation.
+    this.flow = contextWords.take(KEY_WORDS);
+    this.wc = contextWords.take(KEY_WORDS);
+    this.base = saves.push().flow;
     this.flow.set(key);
     this.base.set(key);
     this.tpids = { flow: vlanTpid, base: vlanTpid };
@@ -280,7 +280,7 @@ export class XlateContext {
       this.report('action', 'drop');
       this.noteNoMatch(this.tableId);
     } else {
-      this.se.ruleHits.push({ bridge: this.bridge, rule });
+      this.se.ruleHits.push(ruleHit(this.bridge, rule));
       if (rule.actions.length === 0) {
         this.noteDropRule(rule);
       }
@@ -664,9 +664,9 @@ export class XlateContext {
 
   /** clone_xlate_actions: run `actions` on a copy of the flow; a datapath clone() only if they are irreversible. */
   cloneActions(actions: readonly Action[], isLast: boolean): void {
-    // The flow in the first half of a save area, the base (when a datapath clone is needed) in the second.
+    // The flow, and the base when a datapath clone is needed.
     const save = saves.push();
-    save.set(this.flow);
+    save.flow.set(this.flow);
     const savedTpid = this.tpids.flow;
     // The clone runs a copy of the action set when its actions end (OVS clone_xlate_actions).
     const savedSet = this.actionSet;
@@ -677,7 +677,7 @@ export class XlateContext {
       this.runActionSet();
     } else {
       this.commit();
-      save.set(this.base, KEY_WORDS);
+      save.other.set(this.base);
       const savedBaseTpid = this.tpids.base;
       const savedConntracked = this.conntracked;
       const outer = this.out;
@@ -688,12 +688,12 @@ export class XlateContext {
       this.out = outer;
       if (inner.length > 0) outer.push({ kind: 'clone', actions: inner });
       this.conntracked = savedConntracked;
-      this.base.set(save.subarray(KEY_WORDS, 2 * KEY_WORDS));
+      this.base.set(save.other);
       this.tpids.base = savedBaseTpid;
     }
     this.actionSet = savedSet;
     this.actsetOutput = savedActsetOutput;
-    this.flow.set(save.subarray(0, KEY_WORDS));
+    this.flow.set(save.flow);
     this.tpids.flow = savedTpid;
     saves.pop();
   }
@@ -751,7 +751,8 @@ export class XlateContext {
 
   /** clear_conntrack: the packet becomes untracked (ct_state, zone, mark, label, original tuple all zero). */
   private clearConntrack(): void {
-    this.flow.fill(0, W.CT_STATE_ZONE, W.CT_TP + 1);
+    const flow = this.flow;
+    for (let w = W.CT_STATE_ZONE; w <= W.CT_TP; w++) flow[w] = 0;
     this.conntracked = false;
   }
 
@@ -825,7 +826,7 @@ export class XlateContext {
     this.commit();
     if (tunnels !== null && terminateNativeTunnel(this, port, tunnels)) return;
     if (port.isTunnel) this.tunnelHeader(port);
-    this.out.push({ kind: 'output', port: port.dpPort });
+    this.out.push(outputTo(port.dpPort));
   }
 
   /**
@@ -857,10 +858,12 @@ export class XlateContext {
     const peerBridge = this.sw.bridge(peer.bridgeName);
     if (!peerBridge) return;
     const flow = this.flow;
-    // The flow in the first half of a save area, the tunnel words of the wildcards at the same place in the second.
+    // The flow, and the wildcards' tunnel words at their places in `other`.
     const save = saves.push();
-    save.set(flow);
-    for (let w = W.TUN_ID; w <= W.TUN_FLAGS_TOS_TTL; w++) save[KEY_WORDS + w] = this.wc[w];
+    const wc = this.wc;
+    const savedWc = save.other;
+    save.flow.set(flow);
+    for (let w = W.TUN_ID; w <= W.TUN_FLAGS_TOS_TTL; w++) savedWc[w] = wc[w];
     const savedTpid = this.tpids.flow;
     const savedConntracked = this.conntracked;
     const savedBridge = this.bridge;
@@ -871,11 +874,11 @@ export class XlateContext {
     this.actionSet = [];
     this.actsetOutput = undefined;
 
+    // Plain loops, not fill(): for a few words each, the builtin's call costs more than the stores.
     flow[W.IN_PORT] = peer.ofport;
-    flow.fill(0, W.METADATA, W.METADATA + 2);
-    flow.fill(0, W.TUN_ID, W.TUN_FLAGS_TOS_TTL + 1);
-    this.wc.fill(0, W.TUN_ID, W.TUN_FLAGS_TOS_TTL + 1);
-    flow.fill(0, W.REGS, W.REGS + 16);
+    for (let w = W.METADATA; w < W.METADATA + 2; w++) flow[w] = 0;
+    for (let w = W.TUN_ID; w <= W.TUN_FLAGS_TOS_TTL; w++) flow[w] = wc[w] = 0;
+    for (let w = W.REGS; w < W.REGS + 16; w++) flow[w] = 0;
     this.clearConntrack();
     // The text is built only when tracing (this runs for every patch port a flood crosses).
     if (this.trace) this.trace = this.report('bridge', `bridge("${peerBridge.name}")`);
@@ -886,10 +889,10 @@ export class XlateContext {
     this.trace = savedTrace;
     this.actionSet = savedSet;
     this.actsetOutput = savedActsetOutput;
-    flow.set(save.subarray(0, KEY_WORDS));
+    flow.set(save.flow);
     this.tpids.flow = savedTpid;
     this.bridge = savedBridge;
-    for (let w = W.TUN_ID; w <= W.TUN_FLAGS_TOS_TTL; w++) this.wc[w] = save[KEY_WORDS + w];
+    for (let w = W.TUN_ID; w <= W.TUN_FLAGS_TOS_TTL; w++) wc[w] = savedWc[w];
     saves.pop();
     this.conntracked = savedConntracked;
     this.exit = false;
@@ -927,7 +930,7 @@ export class XlateContext {
     this.tableId = table;
     const rule = this.lookup(table, flow[W.IN_PORT]);
     this.reportTable(rule, table);
-    if (rule) this.se.ruleHits.push({ bridge: this.bridge, rule });
+    if (rule) this.se.ruleHits.push(ruleHit(this.bridge, rule));
     // A decapsulated packet: tunnel wildcards, ECN (OVS checks it after the lookup, so the rule still counts it).
     if (!tunnelReceive(this)) return;
     this.rule = rule;
@@ -962,7 +965,8 @@ export class XlateContext {
     const proto = original[W.NW] >>> 24;
     if (ip && (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6)) wc[W.TP] &= 0x00ff00ff;
     if (ip && original[W.NW] & FRAG_LATER) wc[W.TP] = 0;
-    const tunneled = original[W.TUN_DST] !== 0 || original.subarray(W.TUN_IPV6_DST, W.TUN_IPV6_DST + 4).some((v) => v !== 0);
+    const tunneled =
+      (original[W.TUN_DST] | original[W.TUN_IPV6_DST] | original[W.TUN_IPV6_DST + 1] | original[W.TUN_IPV6_DST + 2] | original[W.TUN_IPV6_DST + 3]) !== 0;
     // A decapsulated packet keeps what tnl_wc_init (tunnelReceiveWildcards) and the lookups un-wildcarded: tun_id,
     // the outer addresses of its family, flags and TOS, never the outer TTL (OVS: `ttl=64/0` in dpctl/dump-flows -m).
     if (!tunneled) {
@@ -973,15 +977,35 @@ export class XlateContext {
 }
 
 /**
- * Save areas for patchOutput and cloneActions, reused in stack order instead of allocated per call (they nest as the
- * translation recurses). xlate() puts the stack back where it found it even if a translation throws.
+ * One shared (read-only) record per rule for "this rule was hit": every megaflow keeps its rule hits while it lives,
+ * and a translation hits several rules, so sharing them spares the garbage collector several objects per megaflow.
+ */
+const ruleHits = new WeakMap<Rule, RuleHit>();
+
+function ruleHit(bridge: Bridge, rule: Rule): RuleHit {
+  const hit = ruleHits.get(rule);
+  if (hit !== undefined && hit.bridge === bridge) return hit;
+  const fresh: RuleHit = { bridge, rule };
+  ruleHits.set(rule, fresh);
+  return fresh;
+}
+
+/** Two key-sized arrays: what patchOutput and cloneActions save and restore, and a context's base. */
+class SaveArea {
+  readonly flow = new Uint32Array(KEY_WORDS);
+  readonly other = new Uint32Array(KEY_WORDS);
+}
+
+/**
+ * Save areas reused in stack order instead of allocated per call (they nest as the translation recurses, and as
+ * translations nest). xlate() puts the stack back where it found it, even if a translation throws.
  */
 class SaveStack {
-  private readonly areas: Uint32Array[] = [];
+  private readonly areas: SaveArea[] = [];
   top = 0;
 
-  push(): Uint32Array {
-    if (this.top === this.areas.length) this.areas.push(new Uint32Array(2 * KEY_WORDS));
+  push(): SaveArea {
+    if (this.top === this.areas.length) this.areas.push(new SaveArea());
     return this.areas[this.top++];
   }
 
@@ -991,6 +1015,9 @@ class SaveStack {
 }
 
 const saves = new SaveStack();
+
+/** The contexts' flow and wildcards (what the result keeps): 64 contexts' worth per slab. */
+const contextWords = new WordSlab(64 * 2 * KEY_WORDS);
 
 function swapWhole(f: Uint32Array, w: Uint32Array, a: number, b: number): void {
   let t = f[a];
@@ -1027,6 +1054,7 @@ function ipv4ToNumber(s: string): number {
  * A key with a nonzero recirc_id resumes the frozen translation it names instead.
  */
 export function xlate(sw: Switch, bridge: Bridge, key: Uint32Array, opts: XlateOptions): XlateResult {
+  const savesTop = saves.top;
   const ctx = new XlateContext(
     sw,
     bridge,
@@ -1038,7 +1066,6 @@ export function xlate(sw: Switch, bridge: Bridge, key: Uint32Array, opts: XlateO
   );
   ctx.mayLearn = opts.mayLearn ?? false;
   const root = ctx.trace;
-  const savesTop = saves.top;
   try {
     ctx.run();
   } finally {

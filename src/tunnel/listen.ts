@@ -10,11 +10,18 @@
  * (device, address, UDP port) is one entry, naming the tunnel datapath port of that UDP port. A frame to our address
  * on another UDP port, or to another MAC, is plain traffic and goes wherever the pipeline sent it.
  *
- * Un-wildcarding. The answer depends on the fields above, so a lookup marks all of them as consulted in the
- * megaflow mask (OVS's staged classifier sometimes gets away with fewer; ours is never coarser than correct).
+ * Un-wildcarding. OVS keeps these entries in a classifier of their own, and its staged lookup decides how much of
+ * the frame the megaflow must match: entries with IPv4 addresses form one subtable and IPv6 ones another (same
+ * mask within each), and each subtable is searched in stages (L2: destination MAC, Ethertype, VLAN TCI; L3: the
+ * destination address, IP protocol and fragment bits; last: the UDP destination port). A subtable in which no
+ * entry agrees with the frame at some stage stops there, and only the fields of the stages it looked at enter the
+ * megaflow: a frame to another MAC matches on L2 alone, one to another address does not match its UDP port. When
+ * only the port differs, the subtable's port trie un-wildcards the leading bits of the port up to the first bit that
+ * tells it apart from every entry's port. We reproduce that per subtable, so the megaflows equal OVS's; no subtable
+ * (no entries of that family) looks at nothing.
  */
 
-import { ETH_TYPE_IP, ETH_TYPE_IPV6, FRAG_ANY, FRAG_LATER, VLAN_CFI, W } from '../flow/key-layout.js';
+import { ETH_TYPE_IP, ETH_TYPE_IPV6, FRAG_ANY, FRAG_LATER, IPPROTO_UDP, W } from '../flow/key-layout.js';
 import { isV4Mapped, type TunnelAddr } from './addr.js';
 
 interface ListenEntry {
@@ -54,44 +61,80 @@ export class TunnelListenMap {
   }
 
   /**
-   * The tunnel datapath port a frame with flow key `key` terminates on, or -1. Marks the consulted fields in `wc`
-   * (flow-key layout) when given.
+   * The tunnel datapath port a frame with flow key `key` terminates on, or -1. Marks the fields OVS's staged lookup
+   * consults in `wc` (flow-key layout) when given.
    */
   lookup(key: Uint32Array, wc?: Uint32Array): number {
-    const dlType = key[W.DL_TYPE_VLAN] >>> 16;
+    const v4 = this.lookupFamily(false, key, wc);
+    return v4 >= 0 ? v4 : this.lookupFamily(true, key, wc);
+  }
+
+  /** The staged lookup in one subtable: the entries whose address is IPv6 (`v6`) or IPv4. */
+  private lookupFamily(v6: boolean, key: Uint32Array, wc: Uint32Array | undefined): number {
+    const entries = this.entries;
+    let exists = false; // OVS has no subtable for a family without entries, and looks at nothing for it
+    for (let i = 0; i < entries.length && !exists; i++) exists = isV4Mapped(entries[i].addr) !== v6;
+    if (!exists) return -1;
+
+    // Stage L2: destination MAC, Ethertype and VLAN TCI (entries want an untagged frame).
     if (wc !== undefined) {
-      wc[W.DL_TYPE_VLAN] = 0xffffffff;
       wc[W.DL_DST] |= 0xffff;
       wc[W.DL_DST + 1] = 0xffffffff;
+      wc[W.DL_TYPE_VLAN] = 0xffffffff;
     }
-    if (dlType !== ETH_TYPE_IP && dlType !== ETH_TYPE_IPV6) return -1;
-    if (wc !== undefined) {
-      wc[W.NW] |= 0xff000000 | FRAG_ANY | FRAG_LATER;
-      wc[W.TP] |= 0xffff;
-      if (dlType === ETH_TYPE_IP) wc[W.NW_DST] = 0xffffffff;
-      else wc.fill(0xffffffff, W.IPV6_DST, W.IPV6_DST + 4);
-    }
-    if ((key[W.DL_TYPE_VLAN] & (VLAN_CFI | 0x0fff)) !== 0) return -1;
-    if ((key[W.NW] >>> 24) !== 17 || (key[W.NW] & (FRAG_ANY | FRAG_LATER)) !== 0) return -1;
-    const tpDst = key[W.TP] & 0xffff;
+    if (key[W.DL_TYPE_VLAN] !== ((v6 ? ETH_TYPE_IPV6 : ETH_TYPE_IP) << 16) >>> 0) return -1;
     const macHi = key[W.DL_DST] & 0xffff;
     const macLo = key[W.DL_DST + 1];
+    let l2 = false;
+    for (let i = 0; i < entries.length && !l2; i++) {
+      const e = entries[i];
+      l2 = isV4Mapped(e.addr) !== v6 && e.macHi === macHi && e.macLo === macLo;
+    }
+    if (!l2) return -1;
+
+    // Stage L3: destination address, IP protocol (UDP), not a fragment.
+    if (wc !== undefined) {
+      wc[W.NW] |= 0xff000000 | FRAG_ANY | FRAG_LATER;
+      if (v6) wc.fill(0xffffffff, W.IPV6_DST, W.IPV6_DST + 4);
+      else wc[W.NW_DST] = 0xffffffff;
+    }
+    if (key[W.NW] >>> 24 !== IPPROTO_UDP || (key[W.NW] & (FRAG_ANY | FRAG_LATER)) !== 0) return -1;
+    let l3 = false;
+    for (let i = 0; i < entries.length && !l3; i++) {
+      const e = entries[i];
+      l3 = isV4Mapped(e.addr) !== v6 && e.macHi === macHi && e.macLo === macLo && addrIs(e.addr, key, v6);
+    }
+    if (!l3) return -1;
+
+    // Last stage: the UDP destination port.
+    const tpDst = key[W.TP] & 0xffff;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i];
+      if (isV4Mapped(e.addr) === v6 || e.udpPort !== tpDst || e.macHi !== macHi || e.macLo !== macLo) continue;
+      if (!addrIs(e.addr, key, v6)) continue;
+      if (wc !== undefined) wc[W.TP] |= 0xffff;
+      return e.dpPort;
+    }
+    if (wc !== undefined) wc[W.TP] |= this.portBitsToMiss(v6, tpDst);
+    return -1;
+  }
+
+  /**
+   * What the subtable's port trie un-wildcards of a UDP destination port no entry of the right address has: the
+   * port's leading bits up to and including the first that differs from the closest port of any entry in the
+   * subtable (all 16 when some entry has exactly this port).
+   */
+  private portBitsToMiss(v6: boolean, tpDst: number): number {
+    let common = -1; // leading bits shared with the closest port
     for (let i = 0; i < this.entries.length; i++) {
       const e = this.entries[i];
-      if (e.udpPort !== tpDst || e.macHi !== macHi || e.macLo !== macLo) continue;
-      if (dlType === ETH_TYPE_IP) {
-        if (isV4Mapped(e.addr) && e.addr[3] === key[W.NW_DST]) return e.dpPort;
-      } else if (
-        !isV4Mapped(e.addr) &&
-        e.addr[0] === key[W.IPV6_DST] &&
-        e.addr[1] === key[W.IPV6_DST + 1] &&
-        e.addr[2] === key[W.IPV6_DST + 2] &&
-        e.addr[3] === key[W.IPV6_DST + 3]
-      ) {
-        return e.dpPort;
-      }
+      if (isV4Mapped(e.addr) === v6) continue;
+      const diff = (e.udpPort ^ tpDst) & 0xffff;
+      const shared = diff === 0 ? 16 : Math.clz32(diff) - 16;
+      if (shared > common) common = shared;
     }
-    return -1;
+    const bits = Math.min(16, common + 1);
+    return (0xffff << (16 - bits)) & 0xffff;
   }
 
   /** `ovs-appctl tnl/ports/show`: the listening tunnel datapath ports. */
@@ -102,6 +145,12 @@ export class TunnelListenMap {
     for (const dp of seen.keys()) s += `${dpNames.get(dp) ?? `port ${dp}`} (${dp})\n`;
     return s;
   }
+}
+
+/** Whether `addr` is the frame's destination address (IPv6 words or the IPv4 word of `key`). */
+function addrIs(addr: TunnelAddr, key: Uint32Array, v6: boolean): boolean {
+  if (!v6) return addr[3] === key[W.NW_DST];
+  return addr[0] === key[W.IPV6_DST] && addr[1] === key[W.IPV6_DST + 1] && addr[2] === key[W.IPV6_DST + 2] && addr[3] === key[W.IPV6_DST + 3];
 }
 
 function sameAddr(a: TunnelAddr, b: TunnelAddr): boolean {

@@ -466,15 +466,8 @@ function flowlabMatchesOvs(s: Scenario): boolean {
  * Scenarios whose datapath dumps still differ from OVS's for a known reason, per file. Each entry's test asserts
  * that the difference is still there, so an entry cannot outlive its reason.
  */
-const DPCTL_GAPS: Record<string, { readonly flows?: string; readonly counters?: string }> = {
-  'vxlan-underlay': {
-    flows:
-      "megaflow masks differ on the underlay bridge: flowlab's eth0 megaflow for a frame to the local VTEP's MAC " +
-      'matches ipv4(dst,proto) and udp(dst=4789) where OVS matches ipv4(frag=no) only, and OVS\'s ARP megaflow ' +
-      "matches arp sha (tunnel neighbour snooping) where flowlab's does not (translation, not formatting)",
-    counters: 'flowlab counts 32 misses where OVS counts 30 (hit:10 and lost:2 agree)',
-  },
-};
+// None at the moment: every scenario's megaflows and datapath counters equal OVS's.
+const DPCTL_GAPS: Record<string, { readonly flows?: string; readonly counters?: string }> = {};
 
 function readOutput(dir: string, file: string): string {
   const p = path.join(dir, file);

@@ -137,13 +137,50 @@ describe('tunnel termination (tnl-ports.c)', () => {
     expect(m.lookup(udpTo(MAC, 0xac10001f, 4789, 0, 1))).toBe(-1);
   });
 
-  it('marks the fields it consulted in the megaflow mask', () => {
+  function consulted(m: TunnelListenMap, key: Uint32Array): Uint32Array {
+    const wc = new Uint32Array(KEY_WORDS);
+    m.lookup(key, wc);
+    return wc;
+  }
+
+  it('a terminated frame matches on MAC, address, protocol, fragment bits and UDP port', () => {
     const m = new TunnelListenMap();
     m.add(dev, 4789, 4789);
-    const wc = new Uint32Array(KEY_WORDS);
-    m.lookup(udpTo(MAC, 0xac10001f, 4789), wc);
+    const wc = consulted(m, udpTo(MAC, 0xac10001f, 4789));
+    expect([wc[W.DL_DST], wc[W.DL_DST + 1], wc[W.DL_TYPE_VLAN]]).toEqual([0xffff, 0xffffffff, 0xffffffff]);
     expect(wc[W.NW_DST]).toBe(0xffffffff);
-    expect(wc[W.TP] & 0xffff).toBe(0xffff);
-    expect(wc[W.DL_DST + 1]).toBe(0xffffffff);
+    expect(wc[W.NW] >>> 0).toBe((0xff000000 | 3) >>> 0);
+    expect(wc[W.TP]).toBe(0xffff);
+  });
+
+  it('a frame to another MAC matches on L2 only: the lookup stops at its first stage (OVS: ipv4(frag=no))', () => {
+    const m = new TunnelListenMap();
+    m.add(dev, 4789, 4789);
+    const wc = consulted(m, udpTo([0x0015, 0x5dbfba99], 0xac10001f, 4789));
+    expect([wc[W.DL_DST], wc[W.DL_DST + 1], wc[W.DL_TYPE_VLAN]]).toEqual([0xffff, 0xffffffff, 0xffffffff]);
+    expect([wc[W.NW_DST], wc[W.NW], wc[W.TP]]).toEqual([0, 0, 0]);
+  });
+
+  it('a frame to another address does not match on its UDP port', () => {
+    const m = new TunnelListenMap();
+    m.add(dev, 4789, 4789);
+    const wc = consulted(m, udpTo(MAC, 0xac100020, 4789));
+    expect(wc[W.NW_DST]).toBe(0xffffffff);
+    expect(wc[W.TP]).toBe(0);
+  });
+
+  it('a frame to another UDP port matches the port up to the first bit that differs from every tunnel port', () => {
+    const m = new TunnelListenMap();
+    m.add(dev, 4789, 4789); // 0x12b5
+    m.add(dev, 4790, 4790); // 0x12b6
+    // 4791 = 0x12b7 differs from 4790 only in the last bit: all 16 bits
+    expect(consulted(m, udpTo(MAC, 0xac10001f, 4791))[W.TP]).toBe(0xffff);
+    // 8472 = 0x2118 shares its first two bits (00) with both: the first three
+    expect(consulted(m, udpTo(MAC, 0xac10001f, 8472))[W.TP]).toBe(0xe000);
+  });
+
+  it('consults nothing when no tunnel listens', () => {
+    const wc = consulted(new TunnelListenMap(), udpTo(MAC, 0xac10001f, 4789));
+    expect(wc.every((w) => w === 0)).toBe(true);
   });
 });
