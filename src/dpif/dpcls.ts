@@ -25,7 +25,7 @@
 
 import { KEY_WORDS } from '../flow/key-layout.js';
 import { finishHash, fold, HASH_SEED } from './key-hash.js';
-import type { Megaflow } from './megaflow.js';
+import { MF_KEY, MF_MASK, type Megaflow } from './megaflow.js';
 
 /** Subtables with at most this many slots in use are scanned, not hashed (see Subtable.scan). */
 const SCAN_SLOTS = 4;
@@ -69,10 +69,15 @@ export class Subtable {
    * dpcls, so it need not be hashed; it is still compared).
    */
   hashKey(key: Uint32Array, tpid: number): number {
+    return this.hashAt(key, 0, tpid);
+  }
+
+  /** `hashKey` of the key at offset `at` of `words` (a megaflow's masked key inside Megaflow.words). */
+  private hashAt(key: Uint32Array, at: number, tpid: number): number {
     const words = this.words;
     const mw = this.maskWords;
     let h = HASH_SEED ^ tpid;
-    for (let i = 0; i < words.length; i++) h = fold(h, key[words[i]] & mw[i]);
+    for (let i = 0; i < words.length; i++) h = fold(h, key[at + words[i]] & mw[i]);
     return finishHash(h);
   }
 
@@ -119,14 +124,14 @@ export class Subtable {
   }
 
   insert(f: Megaflow): void {
-    f.hash = this.hashKey(f.key, f.tpid);
+    f.hash = this.hashAt(f.words, MF_KEY, f.tpid);
     if (this.count + 1 > this.heads.length) this.grow();
     const slot = this.free.length > 0 ? this.free.pop()! : this.used++;
     if (slot >= this.flows.length) this.growSlots();
     this.flows[slot] = f;
     this.hashes[slot] = f.hash;
     const n = this.words.length;
-    for (let i = 0; i < n; i++) this.packed[slot * n + i] = f.key[this.words[i]];
+    for (let i = 0; i < n; i++) this.packed[slot * n + i] = f.words[MF_KEY + this.words[i]];
     const b = f.hash & (this.heads.length - 1);
     this.next[slot] = this.heads[b];
     this.heads[b] = slot;
@@ -187,14 +192,15 @@ export class Subtable {
 }
 
 /** A hash of a whole mask, naming its subtable (equal masks hash alike; `sameMask` settles collisions). */
-function maskHash(mask: Uint32Array): number {
+function maskHash(words: Uint32Array, at: number): number {
   let h = HASH_SEED;
-  for (let i = 0; i < KEY_WORDS; i++) if (mask[i] !== 0) h = fold(fold(h, i), mask[i]);
+  for (let i = 0; i < KEY_WORDS; i++) if (words[at + i] !== 0) h = fold(fold(h, i), words[at + i]);
   return finishHash(h);
 }
 
-function sameMask(a: Uint32Array, b: Uint32Array): boolean {
-  for (let i = 0; i < KEY_WORDS; i++) if (a[i] !== b[i]) return false;
+/** Whether mask `a` equals the mask at offset `at` of `b`. */
+function sameMask(a: Uint32Array, b: Uint32Array, at: number): boolean {
+  for (let i = 0; i < KEY_WORDS; i++) if (a[i] !== b[at + i]) return false;
   return true;
 }
 
@@ -231,7 +237,7 @@ export class Dpcls {
   }
 
   insert(f: Megaflow): void {
-    if (f.maskHash === 0) f.maskHash = maskHash(f.mask) || 1;
+    if (f.maskHash === 0) f.maskHash = maskHash(f.words, MF_MASK) || 1;
     let st = this.subtableOf(f);
     if (st === undefined) {
       st = new Subtable(f.mask);
@@ -245,7 +251,7 @@ export class Dpcls {
   }
 
   remove(f: Megaflow): boolean {
-    if (f.maskHash === 0) f.maskHash = maskHash(f.mask) || 1;
+    if (f.maskHash === 0) f.maskHash = maskHash(f.words, MF_MASK) || 1;
     const st = this.subtableOf(f);
     if (st === undefined || !st.remove(f)) return false;
     this.count--;
@@ -261,7 +267,7 @@ export class Dpcls {
   private subtableOf(f: Megaflow): Subtable | undefined {
     const list = this.byMask.get(f.maskHash);
     if (list === undefined) return undefined;
-    for (const st of list) if (sameMask(st.mask, f.mask)) return st;
+    for (const st of list) if (sameMask(st.mask, f.words, MF_MASK)) return st;
     return undefined;
   }
 

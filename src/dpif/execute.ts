@@ -118,6 +118,14 @@ export class DpExecutor {
 
   /** Runs `actions` on `pkt`. Returns why execution stopped early, or ExecDrop.NONE. */
   execute(pkt: DpPacket, actions: readonly DpAction[]): ExecDrop {
+    // The commonest list of all, one output: no nesting level, no dispatch (what run() would do for it).
+    if (actions.length === 1) {
+      const a = actions[0];
+      if (a.kind === 'output') {
+        this.sink.output(a.port, pkt);
+        return ExecDrop.NONE;
+      }
+    }
     // Each nesting level has its own scratch packets, so a recirculation inside a clone cannot reuse the clone's.
     const base = this.nest++ * (MAX_CLONE_DEPTH + 2);
     try {

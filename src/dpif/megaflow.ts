@@ -55,16 +55,26 @@ export interface MegaflowInit {
   readonly nowMs: number;
 }
 
+/** Offsets in Megaflow.words. */
+export const MF_MASK = 0;
+export const MF_FLOW_KEY = KEY_WORDS;
+export const MF_KEY = 2 * KEY_WORDS;
+
 export class Megaflow implements CachedTranslation {
   /** Slot in the megaflow table (stable for the megaflow's life; SMC entries name megaflows by it). */
   id = -1;
   readonly dpInPort: number;
   readonly tpid: number;
-  /** The masked key (flow-key layout). */
-  readonly key: Uint32Array;
-  readonly mask: Uint32Array;
-  /** The upcalled packet's whole key, for re-translation. */
-  readonly flowKey: Uint32Array;
+  /**
+   * The mask, the upcalled packet's whole key and the masked key, in that order (MF_MASK, MF_FLOW_KEY, MF_KEY): one
+   * view onto a slab. The hot paths (dpcls insertion, SMC matching) read them here by offset; `mask`, `flowKey` and
+   * `key` are views made on first use, so a megaflow that is never dumped or revalidated does not carry three more
+   * typed-array objects for the garbage collector to copy.
+   */
+  readonly words: Uint32Array;
+  private maskView: Uint32Array | null = null;
+  private flowKeyView: Uint32Array | null = null;
+  private keyView: Uint32Array | null = null;
   actions: readonly DpAction[];
   sideEffects: SideEffects;
   drop: XlateDrop | null;
@@ -102,12 +112,11 @@ export class Megaflow implements CachedTranslation {
     this.dpInPort = init.dpInPort;
     this.tpid = init.tpid;
     // From a slab, not allocated one by one (see xlate-slab.ts).
-    this.mask = megaflowWords.take(KEY_WORDS);
-    this.flowKey = megaflowWords.take(KEY_WORDS);
-    this.key = megaflowWords.take(KEY_WORDS);
-    this.mask.set(init.mask);
-    this.flowKey.set(init.flowKey);
-    for (let i = 0; i < KEY_WORDS; i++) this.key[i] = (init.flowKey[i] & init.mask[i]) >>> 0;
+    const words = megaflowWords.take(3 * KEY_WORDS);
+    this.words = words;
+    words.set(init.mask, MF_MASK);
+    words.set(init.flowKey, MF_FLOW_KEY);
+    for (let i = 0; i < KEY_WORDS; i++) words[MF_KEY + i] = (init.flowKey[i] & init.mask[i]) >>> 0;
     this.actions = exactSize(init.actions);
     this.readOnly = actionsOnlyRead(init.actions);
     this.keepsMetadata = actionsKeepMetadata(init.actions);
@@ -120,12 +129,26 @@ export class Megaflow implements CachedTranslation {
     this.createdMs = init.nowMs;
   }
 
+  /** The mask (flow-key layout). */
+  get mask(): Uint32Array {
+    return (this.maskView ??= this.words.subarray(MF_MASK, MF_MASK + KEY_WORDS));
+  }
+
+  /** The upcalled packet's whole key, for re-translation. */
+  get flowKey(): Uint32Array {
+    return (this.flowKeyView ??= this.words.subarray(MF_FLOW_KEY, MF_FLOW_KEY + KEY_WORDS));
+  }
+
+  /** The masked key (flow-key layout). */
+  get key(): Uint32Array {
+    return (this.keyView ??= this.words.subarray(MF_KEY, MF_KEY + KEY_WORDS));
+  }
+
   /** Whether `key` (with its input port and TPID) falls inside this megaflow. */
   matches(key: Uint32Array, dpInPort: number, tpid: number): boolean {
     if (dpInPort !== this.dpInPort || tpid !== this.tpid) return false;
-    const k = this.key;
-    const m = this.mask;
-    for (let i = 0; i < KEY_WORDS; i++) if (((key[i] & m[i]) >>> 0) !== k[i]) return false;
+    const w = this.words;
+    for (let i = 0; i < KEY_WORDS; i++) if (((key[i] & w[MF_MASK + i]) >>> 0) !== w[MF_KEY + i]) return false;
     return true;
   }
 

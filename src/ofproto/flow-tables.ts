@@ -148,7 +148,12 @@ export class FlowTables {
     const removed: RemovedRule[] = [];
     for (const t of this.tables) {
       if (t.size === 0) continue;
-      for (const r of [...t.rules()]) {
+      // Runs before every replayed packet and at every maintain(): find the expired rules first, without copying the
+      // table's rule list (nearly always none expires), then remove them in the same order as before.
+      let expired: Rule[] | null = null;
+      for (const r of t.rules()) if (r.installed && r.expiredAt(nowMs) !== null) (expired ??= []).push(r);
+      if (expired === null) continue;
+      for (const r of expired) {
         if (!r.installed) continue;
         const why = r.expiredAt(nowMs);
         if (why) removed.push(...this.removeRule(r, why, nowMs));

@@ -32,8 +32,12 @@
  * tunnel the tunnel fields are wildcarded except tun_dst, which stays exact (= "no tunnel"). Known imprecision: no
  * prefix tries, so address matches are recorded in full (megaflows finer than OVS's, never coarser).
  *
- * Performance: one context and a few typed arrays per translation; no per-action allocation except datapath actions
- * and trace text.
+ * Performance. The upcall path runs this for every new megaflow, so a translation allocates little: the context's
+ * flow and wildcards (which the result keeps) are views onto a slab (xlate-slab.ts), its base and what patch ports
+ * and clones save and restore come from a stack of reusable save areas, bit-field reads and writes of up to 32 bits
+ * go through plain numbers (bits.ts getNum/setNum/setOnes) rather than bigint, trace text is built only when tracing,
+ * and the records a megaflow keeps for its whole life (rule hits, simple datapath actions, MAC learning) are shared
+ * between translations rather than made anew. No per-action allocation except datapath actions that carry data.
  */
 
 import { copyBits, getBits, getNum, setBits, setNum, setOnes } from '../flow/bits.js';

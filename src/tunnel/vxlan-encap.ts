@@ -156,6 +156,7 @@ export function tunnelSourcePort(hash: number): number {
  * addresses, the IP protocol, and for TCP/UDP/SCTP/ICMP/ICMPv6 the L4 ports (ICMP type/code). OVS reads those
  * fields as little-endian 32-bit words of the network-order bytes, hence the byte swaps. Other packets hash to a
  * constant. Reproducing it exactly makes the outer source port, and so whole VXLAN frames, identical to OVS's.
+ * The 32 bits come back as a signed number (see the helpers below); tunnelSourcePort reads them unsigned.
  */
 export function ovsRssHash(key: Uint32Array): number {
   const dlType = key[W.DL_TYPE_VLAN] >>> 16;
@@ -175,12 +176,16 @@ export function ovsRssHash(key: Uint32Array): number {
   return mhashFinish(h ^ 42);
 }
 
+// The helpers below work on signed 32-bit values (`| 0`), the same bits as OVS's uint32_t: a signed result stays a
+// small integer in V8, while an unsigned one above 2^31 is a heap number, allocated whenever it leaves a function that
+// was not inlined. Only where the value is read as a number (tunnelSourcePort) is it taken unsigned.
+
 function bswap(v: number): number {
-  return (((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0;
+  return ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
 }
 
 function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
+  return (x << k) | (x >>> (32 - k));
 }
 
 /** OVS lib/hash.h mhash_add (the non-CRC32 build Debian ships). */
@@ -189,10 +194,10 @@ function mhashAdd(hash: number, data: number): number {
     let d = Math.imul(data, 0xcc9e2d51);
     d = rotl(d, 15);
     d = Math.imul(d, 0x1b873593);
-    hash = (hash ^ d) >>> 0;
+    hash ^= d;
   }
   hash = rotl(hash, 13);
-  return (Math.imul(hash, 5) + 0xe6546b64) >>> 0;
+  return (Math.imul(hash, 5) + 0xe6546b64) | 0;
 }
 
 function mhashFinish(hash: number): number {
@@ -201,7 +206,7 @@ function mhashFinish(hash: number): number {
   hash ^= hash >>> 13;
   hash = Math.imul(hash, 0xc2b2ae35);
   hash ^= hash >>> 16;
-  return hash >>> 0;
+  return hash | 0;
 }
 
 /**
