@@ -215,12 +215,16 @@ const MAX_L2_PAD = 0xffff;
  */
 export function extract(buf: Uint8Array, off: number, len: number, inPort: number, key: FlowKey, layout: PacketLayout): number {
   key[W.IN_PORT] = inPort;
-  for (let i = FIRST_PACKET_WORD; i < KEY_WORDS; i++) key[i] = 0;
   layout.reset(off, len);
   // Never read past the array, whatever len claims.
   const end = off + len <= buf.length ? off + len : buf.length;
 
-  if (end - off < ETH_HEADER_LEN) return ExtractStatus.TRUNCATED_L2;
+  // Every packet word must end up written or zero (the EMC compares whole keys). Each path zeroes only the words it
+  // does not write: the L2 words are written below, IPv4 zeroes its own rest, every other type zeroes from NW_SRC on.
+  if (end - off < ETH_HEADER_LEN) {
+    zeroWords(key, FIRST_PACKET_WORD, KEY_WORDS);
+    return ExtractStatus.TRUNCATED_L2;
+  }
 
   key[W.DL_DST] = rd16(buf, off);
   key[W.DL_DST + 1] = rd32(buf, off + 2);
@@ -278,6 +282,7 @@ export function extract(buf: Uint8Array, off: number, len: number, inPort: numbe
   layout.l3 = p - off;
 
   if (type === ETH_TYPE_IP) return extractIpv4(buf, p, end, key, layout);
+  zeroWords(key, W.NW_SRC, KEY_WORDS);
   if (type === ETH_TYPE_IPV6) return extractIpv6(buf, p, end, key, layout);
   if (type === ETH_TYPE_ARP || type === ETH_TYPE_RARP) return extractArp(buf, p, end, key, layout);
   return status;
@@ -300,14 +305,24 @@ function extractArp(buf: Uint8Array, p: number, end: number, key: FlowKey, layou
   return ExtractStatus.OK;
 }
 
+/** Zeroes key words [from, to). */
+function zeroWords(key: FlowKey, from: number, to: number): void {
+  for (let i = from; i < to; i++) key[i] = 0;
+}
+
+/**
+ * IPv4 at `p`. Writes every packet word after the L2 ones: the words IPv4 never fills (IPv6, ARP/ND, the inner
+ * VLAN) are zeroed first, the IPv4 and transport words are zeroed when a check fails and otherwise written.
+ */
 function extractIpv4(buf: Uint8Array, p: number, end: number, key: FlowKey, layout: PacketLayout): number {
+  zeroNonIpv4Words(key);
   const size = end - p;
-  if (size < IPV4_MIN_HEADER) return ExtractStatus.TRUNCATED_IPV4;
+  if (size < IPV4_MIN_HEADER) return badIpv4(key, ExtractStatus.TRUNCATED_IPV4);
   const ihl = (buf[p] & 0x0f) << 2;
-  if (ihl < IPV4_MIN_HEADER) return ExtractStatus.BAD_IPV4_HEADER;
-  if (size < ihl) return ExtractStatus.TRUNCATED_IPV4;
+  if (ihl < IPV4_MIN_HEADER) return badIpv4(key, ExtractStatus.BAD_IPV4_HEADER);
+  if (size < ihl) return badIpv4(key, ExtractStatus.TRUNCATED_IPV4);
   const total = rd16(buf, p + 2);
-  if (total > size || ihl > total || size - total > MAX_L2_PAD) return ExtractStatus.BAD_IPV4_LENGTH;
+  if (total > size || ihl > total || size - total > MAX_L2_PAD) return badIpv4(key, ExtractStatus.BAD_IPV4_LENGTH);
 
   layout.l2Pad = size - total;
   layout.l3Valid = true;
@@ -324,6 +339,29 @@ function extractIpv4(buf: Uint8Array, p: number, end: number, key: FlowKey, layo
   layout.l4 = p + ihl - layout.start;
   if (frag & FRAG_LATER) return ExtractStatus.OK;
   return extractL4(buf, p + ihl, p + total, proto, key, layout);
+}
+
+/**
+ * The packet words an IPv4 walk never writes (IPv6, ARP/ND, the inner VLAN), and the transport words, which only a
+ * complete transport header fills. Written out rather than looped: constant indices, on the path almost every packet
+ * takes.
+ */
+function zeroNonIpv4Words(key: FlowKey): void {
+  key[W.IPV6_SRC] = key[W.IPV6_SRC + 1] = key[W.IPV6_SRC + 2] = key[W.IPV6_SRC + 3] = 0;
+  key[W.IPV6_DST] = key[W.IPV6_DST + 1] = key[W.IPV6_DST + 2] = key[W.IPV6_DST + 3] = 0;
+  key[W.IPV6_LABEL] = 0;
+  key[W.ARP_SHA] = key[W.ARP_SHA + 1] = key[W.ARP_THA] = key[W.ARP_THA + 1] = 0;
+  key[W.ND_TARGET] = key[W.ND_TARGET + 1] = key[W.ND_TARGET + 2] = key[W.ND_TARGET + 3] = 0;
+  key[W.TP] = key[W.TCP_FLAGS] = 0;
+  zeroWords(key, W.VLAN_TCI1, KEY_WORDS);
+}
+
+/** An IPv4 header that failed OVS's sanity check: no nw_ field in the key. */
+function badIpv4(key: FlowKey, status: number): number {
+  key[W.NW_SRC] = 0;
+  key[W.NW_DST] = 0;
+  key[W.NW] = 0;
+  return status;
 }
 
 function extractIpv6(buf: Uint8Array, p: number, end: number, key: FlowKey, layout: PacketLayout): number {
