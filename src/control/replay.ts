@@ -27,6 +27,7 @@ import { capturedPorts, findPort, isInjectable, type TopologySpec } from '../io/
 import type { Port } from '../ofproto/port.js';
 import { buildSwitch } from './build-switch.js';
 import { dumpFlows } from './flow-files.js';
+import { formatPmdStats } from '../dpif/dp-stats.js';
 import { MergedInputs, type ReplayInput } from './replay-inputs.js';
 import { Conntrack } from '../conntrack/index.js';
 import type { DatapathCacheConfig } from '../dpif/caches.js';
@@ -185,6 +186,7 @@ export function replay(spec: TopologySpec, opts: ReplayOptions): ReplayResult {
   dp.caches.revalidator.run(clock.nowMs());
   writeText(outDir, 'dpctl-show.txt', formatDpctlShowFile(sw, dp.caches, spec));
   writeText(outDir, 'dpctl-flows.txt', formatDpctlFlowsFile(sw, dp.caches));
+  writeText(outDir, 'pmd-stats.txt', formatPmdStats(dp.caches.stats));
 
   const c = dp.counters;
   const masks = dp.caches.table.maskCounts();

@@ -430,6 +430,8 @@ export class Datapath implements DpSink {
       pkt.rssHash = ovsRssHash(key);
       const tpid = key[W.DL_TYPE_VLAN] & VLAN_CFI ? outerTpid(pkt) : 0;
       const nowMs = this.clock.nowMs();
+      // OVS re-enters a popped packet through dp_netdev_recirculate, so pmd-stats counts it as a recirculation.
+      if (key[W.RECIRC_ID] === 0) this.caches.stats.recirculations++;
       const res = this.caches.translate(bridge, vport, key, tpid, pkt.len, nowMs);
       this.noteNeighbours(nowMs);
       this.lastPass = res;
